@@ -1,0 +1,45 @@
+"""The tables of mailgate, as SQLModel classes."""
+
+from db.models.auth import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User
+from db.models.changes import Change, ChangeKind
+from db.models.files import Attachment, Blob
+from db.models.jobs import ImportJob
+from db.models.mailbox import Folder, FolderRole, Label, MessageLabel
+from db.models.messages import (
+    DeliveryStatus,
+    InviteStatus,
+    Message,
+    MessageBody,
+    MessageKind,
+    OutboxEntry,
+    SentRequest,
+)
+from db.models.threads import Follower, MailThread, TrackingSnapshot
+
+__all__ = [
+    "ApiPermission",
+    "Attachment",
+    "AuthToken",
+    "Blob",
+    "Change",
+    "ChangeKind",
+    "DeliveryStatus",
+    "Folder",
+    "FolderRole",
+    "Follower",
+    "ImportJob",
+    "InviteStatus",
+    "Label",
+    "LoginFailure",
+    "LoginLockout",
+    "MailThread",
+    "Message",
+    "MessageBody",
+    "MessageKind",
+    "MessageLabel",
+    "OutboxEntry",
+    "SentRequest",
+    "TokenKind",
+    "TrackingSnapshot",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The operations of mailgate: plain async functions over the tables, no Strawberry here."""

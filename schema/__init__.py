@@ -1,0 +1,1 @@
+"""Strawberry only: the GraphQL types, inputs, enums and root operations of mailgate."""
