@@ -1,0 +1,75 @@
+"""Signed file links: attachment bytes and messages as .eml, no Authorization header needed."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.mail.mime import message_source
+from db.models import Attachment, Message
+from resolvers.blobs import read_blob
+from resolvers.links import LinkError
+from resolvers.services import Services
+
+
+def content_disposition(file_name: str, disposition: str = "attachment") -> str:
+    """RFC 6266: an ASCII fallback name, and the real one as RFC 5987 ``filename*``."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in file_name) or "file"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def _refuse(error: LinkError) -> Response:
+    return JSONResponse({"error": str(error)}, status_code=error.status)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def download_attachment(request: Request) -> Response:
+    services = _services(request)
+    ident = request.path_params["ident"]
+    try:
+        services.links.verify("attachment", ident, request.query_params.get("exp"), request.query_params.get("sig"))
+    except LinkError as error:
+        return _refuse(error)
+    table = Attachment.__table__  # type: ignore[attr-defined]
+    async with services.db.read() as session:
+        row = (await session.execute(select(table).where(table.c.id == int(ident)))).mappings().first()
+        data = await read_blob(session, row["blob_sha256"]) if row else None
+    if row is None or data is None:
+        return JSONResponse({"error": "this file no longer exists"}, status_code=404)
+    return Response(
+        data,
+        media_type=row["mime_type"],
+        headers={
+            "content-disposition": content_disposition(row["file_name"]),
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, max-age=300",
+        },
+    )
+
+
+async def download_message(request: Request) -> Response:
+    services = _services(request)
+    ident = request.path_params["ident"]
+    try:
+        services.links.verify("message", ident, request.query_params.get("exp"), request.query_params.get("sig"))
+    except LinkError as error:
+        return _refuse(error)
+    table = Message.__table__  # type: ignore[attr-defined]
+    async with services.db.read() as session:
+        row = (await session.execute(select(table.c.id, table.c.subject).where(table.c.id == int(ident)))).first()
+        data = await message_source(session, int(ident)) if row else None
+    if row is None or data is None:
+        return JSONResponse({"error": "this message no longer exists"}, status_code=404)
+    name = (row.subject or "message").strip()[:80] or "message"
+    return Response(
+        data,
+        media_type="message/rfc822",
+        headers={"content-disposition": content_disposition(f"{name}.eml"), "x-content-type-options": "nosniff"},
+    )

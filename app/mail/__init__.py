@@ -1,0 +1,4 @@
+"""Mail helpers for resolvers: MIME build and parse, relaying, mbox reading, HTML sanitizing.
+
+Imports nothing of mailgate's but db.
+"""

@@ -1,0 +1,151 @@
+"""Building RFC 5322 messages with the standard ``email`` package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Attachment, Blob, Message, MessageBody
+
+
+@dataclass(slots=True)
+class MimePart:
+    file_name: str
+    mime_type: str
+    data: bytes
+    content_id: str | None = None
+    is_inline: bool = False
+
+
+@dataclass(slots=True)
+class Envelope:
+    """What goes into the headers and body of one RFC 5322 message."""
+
+    sender: dict[str, Any]
+    subject: str
+    body: str
+    html_body: str | None = None
+    to: list[dict[str, Any]] = field(default_factory=list)
+    cc: list[dict[str, Any]] = field(default_factory=list)
+    bcc: list[dict[str, Any]] = field(default_factory=list)
+    reply_to: list[dict[str, Any]] = field(default_factory=list)
+    date: datetime | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    important: bool = False
+    read_receipt: bool = False
+    return_receipt: bool = False
+    parts: list[MimePart] = field(default_factory=list)
+
+
+def header_address(value: dict[str, Any]) -> HeaderAddress:
+    """An address for a header; a non-ASCII name becomes an encoded word on output."""
+    address = str(value.get("address") or "")
+    local, _, domain = address.rpartition("@")
+    return HeaderAddress(display_name=value.get("name") or "", username=local or address, domain=domain)
+
+
+def build_email(env: Envelope, *, include_bcc: bool = False) -> EmailMessage:
+    """The message: text, HTML alternative, attachments (RFC 2231 names) and headers."""
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = header_address(env.sender)
+    if env.to:
+        msg["To"] = [header_address(a) for a in env.to]
+    if env.cc:
+        msg["Cc"] = [header_address(a) for a in env.cc]
+    if include_bcc and env.bcc:
+        msg["Bcc"] = [header_address(a) for a in env.bcc]
+    if env.reply_to:
+        msg["Reply-To"] = [header_address(a) for a in env.reply_to]
+    msg["Subject"] = env.subject
+    if env.date is not None:
+        msg["Date"] = format_datetime(env.date)
+    if env.message_id:
+        msg["Message-ID"] = f"<{env.message_id}>"
+    if env.in_reply_to:
+        msg["In-Reply-To"] = f"<{env.in_reply_to}>"
+    if env.references:
+        msg["References"] = " ".join(f"<{r}>" for r in env.references)
+    if env.important:
+        msg["Importance"] = "high"
+        msg["X-Priority"] = "1"
+    sender = env.sender.get("address") or ""
+    if env.read_receipt:
+        msg["Disposition-Notification-To"] = sender
+    if env.return_receipt:
+        msg["Return-Receipt-To"] = sender
+    msg.set_content(env.body or "", subtype="plain", charset="utf-8")
+    if env.html_body:
+        msg.add_alternative(env.html_body, subtype="html", charset="utf-8")
+    inline = [p for p in env.parts if p.is_inline and p.content_id]
+    if inline and env.html_body:
+        html_part = msg.get_payload()[-1] if msg.is_multipart() else msg
+        for part in inline:
+            maintype, _, subtype = part.mime_type.partition("/")
+            html_part.add_related(
+                part.data, maintype=maintype, subtype=subtype or "octet-stream", cid=f"<{part.content_id}>",
+                filename=part.file_name,
+            )
+    for part in env.parts:
+        if part in inline and env.html_body:
+            continue
+        maintype, _, subtype = part.mime_type.partition("/")
+        msg.add_attachment(
+            part.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=part.file_name
+        )
+    return msg
+
+
+async def message_source(session: AsyncSession, message_id: int) -> bytes | None:
+    """The RFC 5322 bytes of a stored message: its original source, or one built from its fields."""
+    m, b, a, blobs = (
+        Message.__table__,  # type: ignore[attr-defined]
+        MessageBody.__table__,  # type: ignore[attr-defined]
+        Attachment.__table__,  # type: ignore[attr-defined]
+        Blob.__table__,  # type: ignore[attr-defined]
+    )
+    row = (await session.execute(select(m).where(m.c.id == message_id))).mappings().first()
+    if row is None:
+        return None
+    if row["raw_sha256"]:
+        data = (await session.execute(select(blobs.c.data).where(blobs.c.sha256 == row["raw_sha256"]))).scalar()
+        if data is not None:
+            return bytes(data)
+    body = (await session.execute(select(b).where(b.c.message_id == message_id))).mappings().first()
+    files = (
+        await session.execute(
+            select(a.c.file_name, a.c.mime_type, a.c.content_id, a.c.is_inline, blobs.c.data)
+            .join(blobs, blobs.c.sha256 == a.c.blob_sha256)
+            .where(a.c.message_id == message_id)
+            .order_by(a.c.id)
+        )
+    ).all()
+    env = Envelope(
+        sender={"name": row["from_name"], "address": row["from_address"]},
+        subject=row["subject"],
+        body=body["body"] if body else "",
+        html_body=body["html_body"] if body else None,
+        to=row["to_addrs"],
+        cc=row["cc_addrs"],
+        bcc=row["bcc_addrs"],
+        reply_to=row["reply_to_addrs"],
+        date=row["date"],
+        message_id=row["message_id_header"],
+        in_reply_to=row["in_reply_to"],
+        references=row["references"],
+        important=row["important"],
+        read_receipt=row["read_receipt_requested"],
+        return_receipt=row["return_receipt_requested"],
+        parts=[MimePart(f.file_name, f.mime_type, bytes(f.data), f.content_id, f.is_inline) for f in files],
+    )
+    # The owner's own copy keeps Bcc: it is their record of who got it.
+    return build_email(env, include_bcc=bool(row["was_sent"])).as_bytes()

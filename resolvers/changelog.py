@@ -1,0 +1,71 @@
+"""The change log: every change to an owner's messages gets the next modseq.
+
+Taking modseqs with ``UPDATE users SET modseq = modseq + n`` locks the owner's
+row until commit, so one owner's changes commit in modseq order: a reader of
+the log that has seen modseq m never later finds a smaller one appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Change, ChangeKind, User
+from db.types import utcnow
+
+#: Key in ``session.info``: owner id -> last modseq written in this unit of work,
+#: for whoever publishes events after commit.
+CHANGED_OWNERS = "mailgate.changed_owners"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEntry:
+    kind: ChangeKind
+    message_id: int | None = None
+    folder_id: int | None = None
+
+
+def state_string(modseq: int) -> str:
+    """The opaque state string clients see for a modseq."""
+    return str(modseq)
+
+
+async def record_changes(session: AsyncSession, owner_id: int, entries: Sequence[ChangeEntry]) -> int:
+    """Append ``entries`` to the owner's log; returns the owner's new modseq."""
+    users = User.__table__  # type: ignore[attr-defined]
+    if not entries:
+        return int((await session.execute(select(users.c.modseq).where(users.c.id == owner_id))).scalar_one())
+    last = (
+        await session.execute(
+            update(users)
+            .where(users.c.id == owner_id)
+            .values(modseq=users.c.modseq + len(entries))
+            .returning(users.c.modseq)
+        )
+    ).scalar_one()
+    first = last - len(entries) + 1
+    now = utcnow()
+    await session.execute(
+        insert(Change.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "owner_id": owner_id,
+                "modseq": first + i,
+                "kind": str(entry.kind),
+                "message_id": entry.message_id,
+                "folder_id": entry.folder_id,
+                "at": now,
+            }
+            for i, entry in enumerate(entries)
+        ],
+    )
+    session.info.setdefault(CHANGED_OWNERS, {})[owner_id] = last
+    return int(last)
+
+
+async def current_modseq(session: AsyncSession, owner_id: int) -> int:
+    users = User.__table__  # type: ignore[attr-defined]
+    return int((await session.execute(select(users.c.modseq).where(users.c.id == owner_id))).scalar_one())

@@ -1,0 +1,265 @@
+"""Per-request loaders: each batch is one statement on a short session of its own.
+
+Two queries on one AsyncSession at once break it, so a batch never shares the
+request's session. Loaders are built per request for one viewer, and every
+owner-scoped loader answers None (or nothing) for someone else's rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy import case, func, select
+
+from db.engine import Database
+from db.models import Attachment, Folder, Label, MailThread, Message, MessageBody, MessageLabel, User
+from db.models.threads import Follower
+from resolvers.records import (
+    AttachmentRecord,
+    FolderRecord,
+    FollowerRecord,
+    LabelRecord,
+    MailThreadRecord,
+    MessageBodyRecord,
+    MessageRecord,
+    UserRecord,
+)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+USER_COLUMNS = (User.__table__.c.id, User.__table__.c.login, User.__table__.c.name, User.__table__.c.email)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadCounters:
+    """The viewer's numbers for one mail thread."""
+
+    messages: int = 0
+    unread: int = 0
+    failed: int = 0
+    attachments: int = 0
+
+
+def _loader(fn: Callable[[list[K]], Awaitable[list[V]]]) -> DataLoader[K, V]:
+    return DataLoader(batch_load_fn=fn, max_batch_size=500)
+
+
+class Loaders:
+    """The loaders of one request, for one viewer (None: only public lookups)."""
+
+    __slots__ = (
+        "attachment",
+    "children_of_folder",
+    "message_by_header",
+    "replies_by_header",
+    "thread_counters",
+        "attachments_by_message",
+        "attachments_by_thread",
+        "body",
+        "db",
+        "folder",
+        "followers_by_thread",
+        "label",
+        "labels_by_message",
+        "message",
+        "thread",
+        "user",
+        "viewer_id",
+    )
+
+    def __init__(self, db: Database, viewer_id: int | None) -> None:
+        self.db = db
+        self.viewer_id = viewer_id
+        self.user: DataLoader[int, UserRecord | None] = _loader(self._users)
+        self.folder: DataLoader[int, FolderRecord | None] = _loader(self._folders)
+        self.label: DataLoader[int, LabelRecord | None] = _loader(self._labels)
+        self.message: DataLoader[int, MessageRecord | None] = _loader(self._messages)
+        self.body: DataLoader[int, MessageBodyRecord | None] = _loader(self._bodies)
+        self.attachment: DataLoader[int, AttachmentRecord | None] = _loader(self._attachments)
+        self.labels_by_message: DataLoader[int, list[LabelRecord]] = _loader(self._labels_by_message)
+        self.attachments_by_message: DataLoader[int, list[AttachmentRecord]] = _loader(
+            self._attachments_by_message
+        )
+        self.attachments_by_thread: DataLoader[str, list[AttachmentRecord]] = _loader(
+            self._attachments_by_thread
+        )
+        self.thread: DataLoader[str, MailThreadRecord | None] = _loader(self._threads)
+        self.thread_counters: DataLoader[str, ThreadCounters] = _loader(self._thread_counters)
+        self.children_of_folder: DataLoader[int, list[FolderRecord]] = _loader(self._children_of_folder)
+        self.message_by_header: DataLoader[str, MessageRecord | None] = _loader(self._message_by_header)
+        self.replies_by_header: DataLoader[str, list[MessageRecord]] = _loader(self._replies_by_header)
+        self.followers_by_thread: DataLoader[str, list[FollowerRecord]] = _loader(
+            self._followers_by_thread
+        )
+
+    async def _rows(self, statement: Any) -> Sequence[Any]:
+        async with self.db.read() as session:
+            return (await session.execute(statement)).mappings().all()
+
+    async def _users(self, ids: list[int]) -> list[UserRecord | None]:
+        rows = await self._rows(select(*USER_COLUMNS).where(User.__table__.c.id.in_(ids)))  # type: ignore[attr-defined]
+        found = {row["id"]: UserRecord.from_row(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _folders(self, ids: list[int]) -> list[FolderRecord | None]:
+        t = Folder.__table__
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        found = {row["id"]: FolderRecord.from_row(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _labels(self, ids: list[int]) -> list[LabelRecord | None]:
+        t = Label.__table__
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        found = {row["id"]: LabelRecord.from_row(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _messages(self, ids: list[int]) -> list[MessageRecord | None]:
+        t = Message.__table__
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        found = {row["id"]: MessageRecord.from_row(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _bodies(self, ids: list[int]) -> list[MessageBodyRecord | None]:
+        b, m = MessageBody.__table__, Message.__table__  # type: ignore[attr-defined]
+        rows = await self._rows(
+            select(b)
+            .join(m, m.c.id == b.c.message_id)
+            .where(b.c.message_id.in_(ids), m.c.owner_id == self.viewer_id)
+        )
+        found = {row["message_id"]: MessageBodyRecord.from_row(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _attachments(self, ids: list[int]) -> list[AttachmentRecord | None]:
+        t = Attachment.__table__
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        found = {row["id"]: AttachmentRecord.from_row(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _labels_by_message(self, ids: list[int]) -> list[list[LabelRecord]]:
+        ml, lt = MessageLabel.__table__, Label.__table__  # type: ignore[attr-defined]
+        rows = await self._rows(
+            select(ml.c.message_id, lt)
+            .join(lt, lt.c.id == ml.c.label_id)
+            .where(ml.c.message_id.in_(ids), lt.c.owner_id == self.viewer_id)
+            .order_by(lt.c.name, lt.c.id)
+        )
+        grouped: dict[int, list[LabelRecord]] = defaultdict(list)
+        for row in rows:
+            grouped[row["message_id"]].append(LabelRecord.from_row(row))
+        return [grouped.get(i, []) for i in ids]
+
+    async def _attachments_by_message(self, ids: list[int]) -> list[list[AttachmentRecord]]:
+        t = Attachment.__table__
+        rows = await self._rows(
+            select(t)
+            .where(t.c.message_id.in_(ids), t.c.owner_id == self.viewer_id)  # type: ignore[attr-defined]
+            .order_by(t.c.id)
+        )
+        grouped: dict[int, list[AttachmentRecord]] = defaultdict(list)
+        for row in rows:
+            grouped[row["message_id"]].append(AttachmentRecord.from_row(row))
+        return [grouped.get(i, []) for i in ids]
+
+    async def _attachments_by_thread(self, ids: list[str]) -> list[list[AttachmentRecord]]:
+        """Attachments of the thread itself and of the viewer's messages in it."""
+        a, m = Attachment.__table__, Message.__table__  # type: ignore[attr-defined]
+        own = select(a, m.c.thread_id.label("via_thread")).join(m, m.c.id == a.c.message_id).where(
+            m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id
+        )
+        shared = select(a, a.c.mail_thread_id.label("via_thread")).where(a.c.mail_thread_id.in_(ids))
+        rows = await self._rows(own.union_all(shared))
+        grouped: dict[str, dict[int, AttachmentRecord]] = defaultdict(dict)
+        for row in rows:
+            grouped[row["via_thread"]][row["id"]] = AttachmentRecord.from_row(row)
+        return [sorted(grouped.get(i, {}).values(), key=lambda r: r.id) for i in ids]
+
+    async def _threads(self, ids: list[str]) -> list[MailThreadRecord | None]:
+        t = MailThread.__table__
+        rows = await self._rows(select(t).where(t.c.id.in_(ids)))  # type: ignore[attr-defined]
+        found = {row["id"]: MailThreadRecord.from_row(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _followers_by_thread(self, ids: list[str]) -> list[list[FollowerRecord]]:
+        t = Follower.__table__
+        rows = await self._rows(select(t).where(t.c.thread_id.in_(ids)).order_by(t.c.since, t.c.id))  # type: ignore[attr-defined]
+        grouped: dict[str, list[FollowerRecord]] = defaultdict(list)
+        for row in rows:
+            grouped[row["thread_id"]].append(FollowerRecord.from_row(row))
+        return [grouped.get(i, []) for i in ids]
+
+    async def _children_of_folder(self, ids: list[int]) -> list[list[FolderRecord]]:
+        t = Folder.__table__  # type: ignore[attr-defined]
+        rows = await self._rows(
+            select(t)
+            .where(t.c.parent_id.in_(ids), t.c.owner_id == self.viewer_id)
+            .order_by(t.c.sort_order, t.c.name, t.c.id)
+        )
+        grouped: dict[int, list[FolderRecord]] = defaultdict(list)
+        for row in rows:
+            grouped[row["parent_id"]].append(FolderRecord.from_row(row))
+        return [grouped.get(i, []) for i in ids]
+
+    async def _message_by_header(self, headers: list[str]) -> list[MessageRecord | None]:
+        t = Message.__table__  # type: ignore[attr-defined]
+        rows = await self._rows(
+            select(t)
+            .where(t.c.message_id_header.in_(headers), t.c.owner_id == self.viewer_id)
+            .order_by(t.c.id)
+        )
+        found: dict[str, MessageRecord] = {}
+        for row in rows:
+            found.setdefault(row["message_id_header"], MessageRecord.from_row(row))
+        return [found.get(h) for h in headers]
+
+    async def _replies_by_header(self, headers: list[str]) -> list[list[MessageRecord]]:
+        t = Message.__table__  # type: ignore[attr-defined]
+        rows = await self._rows(
+            select(t)
+            .where(t.c.in_reply_to.in_(headers), t.c.owner_id == self.viewer_id)
+            .order_by(t.c.date, t.c.id)
+        )
+        grouped: dict[str, list[MessageRecord]] = defaultdict(list)
+        for row in rows:
+            grouped[row["in_reply_to"]].append(MessageRecord.from_row(row))
+        return [grouped.get(h, []) for h in headers]
+
+    async def _thread_counters(self, ids: list[str]) -> list[ThreadCounters]:
+        m, a = Message.__table__, Attachment.__table__  # type: ignore[attr-defined]
+        async with self.db.read() as session:
+            per_thread = (
+                await session.execute(
+                    select(
+                        m.c.thread_id,
+                        func.count(),
+                        func.sum(case((m.c.was_read.is_(False), 1), else_=0)),
+                        func.sum(case((m.c.delivery_status == "FAILED", 1), else_=0)),
+                    )
+                    .where(m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id)
+                    .group_by(m.c.thread_id)
+                )
+            ).all()
+            files = (
+                await session.execute(
+                    select(m.c.thread_id, func.count())
+                    .select_from(a.join(m, m.c.id == a.c.message_id))
+                    .where(m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id, a.c.is_inline.is_(False))
+                    .group_by(m.c.thread_id)
+                    .union_all(
+                        select(a.c.mail_thread_id, func.count())
+                        .where(a.c.mail_thread_id.in_(ids))
+                        .group_by(a.c.mail_thread_id)
+                    )
+                )
+            ).all()
+        counts = {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in per_thread}
+        attachments: dict[str, int] = defaultdict(int)
+        for tid, n in files:
+            attachments[tid] += int(n)
+        return [
+            ThreadCounters(*counts.get(i, (0, 0, 0)), attachments=attachments.get(i, 0)) for i in ids
+        ]

@@ -1,0 +1,268 @@
+"""Reading messages: one message, and a filtered, ordered, paged listing."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Folder, Label, Message, MessageLabel
+from resolvers.errors import BadUserInput, not_found, parse_id
+from resolvers.paging import decode_cursor, encode_cursor, page_request
+from resolvers.records import FolderRecord, MessageRecord, Page
+from resolvers.search import SearchPart, matching_ids
+from resolvers.viewer import Viewer
+
+M = Message.__table__  # type: ignore[attr-defined]
+
+
+class OrderField(enum.StrEnum):
+    DATE = "DATE"
+    SUBJECT = "SUBJECT"
+    FROM = "FROM"
+    SIZE = "SIZE"
+
+
+_SORT_COLUMN = {
+    OrderField.DATE: M.c.date,
+    OrderField.SUBJECT: M.c.subject_sort,
+    OrderField.FROM: M.c.from_sort,
+    OrderField.SIZE: M.c.size,
+}
+_SORT_ATTR = {
+    OrderField.DATE: "date",
+    OrderField.SUBJECT: "subject_sort",
+    OrderField.FROM: "from_sort",
+    OrderField.SIZE: "size",
+}
+
+
+@dataclass(slots=True)
+class MessageQuery:
+    """What MessageFilter asks for, in resolver terms."""
+
+    query: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    sender: str | None = None
+    recipient: str | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    label_ids: list[str] | None = None
+    was_read: bool | None = None
+    important: bool | None = None
+    has_attachments: bool | None = None
+    thread_id: str | None = None
+    min_size: int | None = None
+    max_size: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return all(
+            getattr(self, name) in (None, "", [])
+            for name in (
+                "query",
+                "subject",
+                "body",
+                "sender",
+                "recipient",
+                "start_date",
+                "end_date",
+                "label_ids",
+                "was_read",
+                "important",
+                "has_attachments",
+                "thread_id",
+                "min_size",
+                "max_size",
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOrdering:
+    field: OrderField = OrderField.DATE
+    descending: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"m:{self.field}:{'d' if self.descending else 'a'}"
+
+
+async def get_message(session: AsyncSession, viewer: Viewer, message_id: str | int) -> MessageRecord:
+    """One of the viewer's messages; NOT_FOUND for a missing id and for someone else's."""
+    ident = parse_id(message_id, "Message")
+    row = (
+        await session.execute(select(M).where(M.c.id == ident, M.c.owner_id == viewer.user_id))
+    ).mappings().first()
+    if row is None:
+        raise not_found("Message", message_id)
+    return MessageRecord.from_row(row)
+
+
+async def _conditions(
+    session: AsyncSession,
+    viewer: Viewer,
+    folder: FolderRecord | None,
+    q: MessageQuery,
+    *,
+    every_folder: bool = False,
+) -> list[ColumnElement[bool]]:
+    dialect = session.bind.dialect.name
+    conds: list[ColumnElement[bool]] = [M.c.owner_id == viewer.user_id]
+    if folder is not None:
+        conds.append(M.c.folder_id == folder.id)
+    elif not every_folder:
+        conds.append(
+            M.c.folder_id.not_in(
+                select(Folder.__table__.c.id).where(  # type: ignore[attr-defined]
+                    Folder.__table__.c.owner_id == viewer.user_id,  # type: ignore[attr-defined]
+                    Folder.__table__.c.role.in_(("TRASH", "JUNK")),  # type: ignore[attr-defined]
+                )
+            )
+        )
+    for param, value, part in (
+        ("q_any", q.query, SearchPart.ANY),
+        ("q_subject", q.subject, SearchPart.SUBJECT),
+        ("q_body", q.body, SearchPart.BODY),
+    ):
+        if value is None:
+            continue
+        cond = matching_ids(dialect, value, part, param)
+        if cond is not None:
+            conds.append(cond)
+    if q.sender:
+        conds.append(M.c.from_text.contains(q.sender.strip().casefold(), autoescape=True))
+    if q.recipient:
+        conds.append(M.c.to_text.contains(q.recipient.strip().casefold(), autoescape=True))
+    if q.start_date and q.end_date and q.start_date > q.end_date:
+        raise BadUserInput("startDate is after endDate", argument="filter")
+    if q.start_date:
+        conds.append(M.c.date >= q.start_date)
+    if q.end_date:
+        conds.append(M.c.date <= q.end_date)
+    if q.label_ids:
+        label_ids = [parse_id(x, "Label") for x in q.label_ids]
+        labels = Label.__table__  # type: ignore[attr-defined]
+        known = {
+            r[0]
+            for r in await session.execute(
+                select(labels.c.id).where(labels.c.id.in_(label_ids), labels.c.owner_id == viewer.user_id)
+            )
+        }
+        for lid in label_ids:
+            if lid not in known:
+                raise not_found("Label", lid)
+        ml = MessageLabel.__table__  # type: ignore[attr-defined]
+        for lid in sorted(set(label_ids)):
+            conds.append(exists().where(ml.c.message_id == M.c.id, ml.c.label_id == lid))
+    if q.was_read is not None:
+        conds.append(M.c.was_read == q.was_read)
+    if q.important is not None:
+        conds.append(M.c.important == q.important)
+    if q.has_attachments is not None:
+        conds.append(M.c.has_attachments == q.has_attachments)
+    if q.thread_id is not None:
+        conds.append(M.c.thread_id == str(q.thread_id))
+    for name, value in (("minSize", q.min_size), ("maxSize", q.max_size)):
+        if value is not None and value < 0:
+            raise BadUserInput(f"{name} cannot be negative", argument="filter")
+    if q.min_size is not None:
+        conds.append(M.c.size >= q.min_size)
+    if q.max_size is not None:
+        conds.append(M.c.size <= q.max_size)
+    return conds
+
+
+def _cursor_value(rec: MessageRecord, order: MessageOrdering) -> Any:
+    value = getattr(rec, _SORT_ATTR[order.field])
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _after_condition(order: MessageOrdering, cursor: str) -> ColumnElement[bool]:
+    value, ident = decode_cursor(cursor, order.name)
+    column = _SORT_COLUMN[order.field]
+    try:
+        if order.field is OrderField.DATE:
+            value = datetime.fromisoformat(value)
+        elif order.field is OrderField.SIZE:
+            value = int(value)
+        else:
+            value = str(value)
+        ident = int(ident)
+    except (TypeError, ValueError) as exc:
+        raise BadUserInput("the cursor `after` is malformed") from exc
+    if order.descending:
+        return or_(column < value, and_(column == value, M.c.id < ident))
+    return or_(column > value, and_(column == value, M.c.id > ident))
+
+
+async def list_messages(
+    session: AsyncSession,
+    viewer: Viewer,
+    folder: FolderRecord | None,
+    q: MessageQuery | None = None,
+    order: MessageOrdering | None = None,
+    *,
+    first: int | None = 50,
+    after: str | None = None,
+    offset: int | None = None,
+    with_totals: bool = False,
+    every_folder: bool = False,
+) -> Page[MessageRecord]:
+    """A page of the viewer's messages in ``folder`` (every folder but Trash and Junk
+    when None, or every folder with ``every_folder``). ``folder`` must already be
+    known to be the viewer's."""
+    q = q or MessageQuery()
+    order = order or MessageOrdering()
+    size, after, skip = page_request(first, after, offset, order.name)
+    conds = await _conditions(session, viewer, folder, q, every_folder=every_folder)
+    column = _SORT_COLUMN[order.field]
+    ordering = (column.desc(), M.c.id.desc()) if order.descending else (column.asc(), M.c.id.asc())
+    statement: Select[Any] = select(M).where(*conds)
+    if after is not None:
+        statement = statement.where(_after_condition(order, after))
+    statement = statement.order_by(*ordering).limit(size + 1).offset(skip)
+    rows = (await session.execute(statement)).mappings().all()
+    items = [MessageRecord.from_row(row) for row in rows[:size]]
+    page: Page[MessageRecord] = Page(
+        items=items,
+        cursors=[encode_cursor(order.name, _cursor_value(r, order), r.id) for r in items],
+        has_next_page=len(rows) > size,
+        has_previous_page=after is not None or skip > 0,
+    )
+    if with_totals:
+        page.total_count, page.unread_count = await count_messages(session, viewer, folder, q, conds)
+    return page
+
+
+async def count_messages(
+    session: AsyncSession,
+    viewer: Viewer,
+    folder: FolderRecord | None,
+    q: MessageQuery,
+    conds: list[ColumnElement[bool]] | None = None,
+) -> tuple[int, int]:
+    """(total, unread) over every page: the folder counters when nothing is filtered."""
+    if q.is_empty() and folder is not None:
+        return folder.total_count, folder.unread_count
+    if q.is_empty():
+        folders = Folder.__table__  # type: ignore[attr-defined]
+        row = (
+            await session.execute(
+                select(
+                    func.coalesce(func.sum(folders.c.total_count), 0),
+                    func.coalesce(func.sum(folders.c.unread_count), 0),
+                ).where(folders.c.owner_id == viewer.user_id, folders.c.role.is_distinct_from("TRASH"),
+                        folders.c.role.is_distinct_from("JUNK"))
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+    conds = conds if conds is not None else await _conditions(session, viewer, folder, q)
+    unread = func.coalesce(func.sum(case((M.c.was_read.is_(False), 1), else_=0)), 0)
+    row = (await session.execute(select(func.count(), unread).where(*conds))).one()
+    return int(row[0]), int(row[1])

@@ -1,0 +1,101 @@
+"""Full-text search behind one function: FTS5 on SQLite, tsvector with GIN on PostgreSQL.
+
+Text is normalized here, not by the database, so both engines see the same
+words whatever their locale: casefolded, with every non-word character a
+space (so ``siz_test@devr7.ru`` is the words siz, test, devr7, ru).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, bindparam, literal_column, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+MAX_QUERY_WORDS = 32
+
+
+class SearchPart(enum.Enum):
+    """Which part of a message a search looks in."""
+
+    ANY = None
+    SUBJECT = "subject"
+    BODY = "body"
+    PEOPLE = "people"
+
+
+_PG_WEIGHT = {SearchPart.SUBJECT: "A", SearchPart.BODY: "B", SearchPart.PEOPLE: "C"}
+
+
+def words(value: str) -> list[str]:
+    """The normalized words of a text."""
+    return [w for w in _NON_WORD.sub(" ", value.casefold()).split() if w]
+
+
+def document(value: str) -> str:
+    """A text as the index stores it."""
+    return " ".join(words(value))
+
+
+async def index_message(
+    session: AsyncSession, message_id: int, *, subject: str, body: str, people: Iterable[str]
+) -> None:
+    """Add (or replace) a message in the search index."""
+    subject_doc, body_doc = document(subject), document(body)
+    people_doc = document(" ".join(people))
+    if session.bind.dialect.name == "sqlite":
+        await session.execute(text("DELETE FROM message_search WHERE rowid = :id"), {"id": message_id})
+        await session.execute(
+            text("INSERT INTO message_search(rowid, subject, body, people) VALUES (:id, :s, :b, :p)"),
+            {"id": message_id, "s": subject_doc, "b": body_doc, "p": people_doc},
+        )
+        return
+    await session.execute(
+        text(
+            "INSERT INTO message_search(message_id, document) VALUES (:id,"
+            " setweight(to_tsvector('simple', :s), 'A') || setweight(to_tsvector('simple', :b), 'B')"
+            " || setweight(to_tsvector('simple', :p), 'C'))"
+            " ON CONFLICT (message_id) DO UPDATE SET document = EXCLUDED.document"
+        ),
+        {"id": message_id, "s": subject_doc, "b": body_doc, "p": people_doc},
+    )
+
+
+async def unindex_messages(session: AsyncSession, message_ids: list[int]) -> None:
+    """Drop destroyed messages from the index."""
+    if not message_ids:
+        return
+    column = "rowid" if session.bind.dialect.name == "sqlite" else "message_id"
+    await session.execute(
+        text(f"DELETE FROM message_search WHERE {column} IN :ids").bindparams(  # noqa: S608
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": message_ids},
+    )
+
+
+def matching_ids(dialect: str, query: str, part: SearchPart, param: str) -> ColumnElement[bool] | None:
+    """A SQL condition ``messages.id IN (...)`` for messages where every word of
+    ``query`` starts a word of ``part``; None when the query has no words.
+
+    The words are bound as the parameter named ``param``.
+    """
+    terms = words(query)[:MAX_QUERY_WORDS]
+    if not terms:
+        return None
+    if dialect == "sqlite":
+        phrase = " AND ".join(f'"{t}"*' for t in terms)
+        if part is not SearchPart.ANY:
+            phrase = f"{{{part.value}}} : ({phrase})"
+        sub = f"SELECT rowid FROM message_search WHERE message_search MATCH :{param}"
+    else:
+        weight = _PG_WEIGHT.get(part, "")
+        phrase = " & ".join(f"'{t}':*{weight}" for t in terms)
+        sub = (
+            "SELECT message_id FROM message_search"
+            f" WHERE document @@ to_tsquery('simple', :{param})"
+        )
+    return literal_column("messages.id").in_(text(sub).bindparams(bindparam(param, phrase)))

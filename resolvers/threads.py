@@ -1,0 +1,170 @@
+"""Reading mail threads: who may see one, one by id, and the filtered listing."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Follower, MailThread, Message
+from db.types import utcnow
+from resolvers.errors import BadUserInput, not_found
+from resolvers.paging import decode_cursor, encode_cursor, page_request
+from resolvers.records import MailThreadRecord, Page
+from resolvers.viewer import Viewer
+
+T = MailThread.__table__  # type: ignore[attr-defined]
+F = Follower.__table__  # type: ignore[attr-defined]
+M = Message.__table__  # type: ignore[attr-defined]
+
+MAX_KEY_LENGTH = 255
+
+
+class ThreadOrderField(enum.StrEnum):
+    NAME = "NAME"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+_SORT = {
+    ThreadOrderField.NAME: T.c.name_key,
+    ThreadOrderField.CREATED_AT: T.c.created_at,
+    ThreadOrderField.UPDATED_AT: T.c.updated_at,
+}
+
+
+@dataclass(slots=True)
+class ThreadQuery:
+    id_eq: str | None = None
+    name_like: str | None = None
+    is_follower: bool | None = None
+    needaction: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadOrdering:
+    field: ThreadOrderField = ThreadOrderField.UPDATED_AT
+    descending: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"t:{self.field}:{'d' if self.descending else 'a'}"
+
+
+def check_key(key: str) -> str:
+    """A client-chosen thread key, checked: 1..255 characters, no control characters."""
+    key = str(key)
+    if not key or len(key) > MAX_KEY_LENGTH or key != key.strip() or any(ord(c) < 32 for c in key):
+        raise BadUserInput("a mail thread id is 1 to 255 printable characters", argument="id")
+    return key
+
+
+def new_key() -> str:
+    return str(uuid.uuid4())
+
+
+def is_follower(viewer: Viewer) -> ColumnElement[bool]:
+    return exists().where(F.c.thread_id == T.c.id, F.c.user_id == viewer.user_id)
+
+
+def has_messages(viewer: Viewer) -> ColumnElement[bool]:
+    return exists().where(M.c.thread_id == T.c.id, M.c.owner_id == viewer.user_id)
+
+
+def needs_action(viewer: Viewer) -> ColumnElement[bool]:
+    return exists().where(M.c.thread_id == T.c.id, M.c.owner_id == viewer.user_id, M.c.was_read.is_(False))
+
+
+def visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """A thread is the business of its followers and of whoever has messages in it."""
+    return or_(is_follower(viewer), has_messages(viewer))
+
+
+async def get_thread(session: AsyncSession, viewer: Viewer, thread_id: str) -> MailThreadRecord:
+    """A thread the viewer may see; NOT_FOUND otherwise."""
+    row = (
+        await session.execute(select(T).where(T.c.id == str(thread_id), visible_to(viewer)))
+    ).mappings().first()
+    if row is None:
+        raise not_found("MailThread", thread_id)
+    return MailThreadRecord.from_row(row)
+
+
+async def key_exists(session: AsyncSession, thread_id: str) -> bool:
+    """Whether any user's thread has this key."""
+    return (await session.execute(select(T.c.id).where(T.c.id == str(thread_id)))).first() is not None
+
+
+def draft_thread(viewer: Viewer, thread_id: str | None, name: str | None) -> MailThreadRecord:
+    """An unsaved thread with defaults, for a creation form."""
+    now = utcnow()
+    return MailThreadRecord(
+        id=check_key(thread_id) if thread_id else new_key(),
+        name=(name or "").strip(),
+        created_by=viewer.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _cursor_value(rec: MailThreadRecord, order: ThreadOrdering) -> Any:
+    if order.field is ThreadOrderField.NAME:
+        return rec.name.casefold()
+    value: datetime = rec.created_at if order.field is ThreadOrderField.CREATED_AT else rec.updated_at
+    return value.isoformat()
+
+
+async def list_threads(
+    session: AsyncSession,
+    viewer: Viewer,
+    q: ThreadQuery | None = None,
+    order: ThreadOrdering | None = None,
+    *,
+    first: int | None = 20,
+    after: str | None = None,
+    offset: int | None = None,
+    with_total: bool = False,
+) -> Page[MailThreadRecord]:
+    """The threads the viewer follows or has messages in, filtered and paged."""
+    q = q or ThreadQuery()
+    order = order or ThreadOrdering()
+    size, after, skip = page_request(first, after, offset, order.name, default=20)
+    conds: list[ColumnElement[bool]] = [visible_to(viewer)]
+    if q.id_eq is not None:
+        conds.append(T.c.id == str(q.id_eq))
+    if q.name_like:
+        conds.append(T.c.name_key.contains(q.name_like.casefold(), autoescape=True))
+    if q.is_follower is not None:
+        conds.append(is_follower(viewer) if q.is_follower else ~is_follower(viewer))
+    if q.needaction is not None:
+        conds.append(needs_action(viewer) if q.needaction else ~needs_action(viewer))
+    column = _SORT[order.field]
+    statement = select(T).where(*conds)
+    if after is not None:
+        value, ident = decode_cursor(after, order.name)
+        try:
+            key: Any = str(value) if order.field is ThreadOrderField.NAME else datetime.fromisoformat(value)
+        except (TypeError, ValueError) as exc:
+            raise BadUserInput("the cursor `after` is malformed") from exc
+        ident = str(ident)
+        if order.descending:
+            statement = statement.where(or_(column < key, and_(column == key, T.c.id < ident)))
+        else:
+            statement = statement.where(or_(column > key, and_(column == key, T.c.id > ident)))
+    ordering = (column.desc(), T.c.id.desc()) if order.descending else (column.asc(), T.c.id.asc())
+    rows = (await session.execute(statement.order_by(*ordering).limit(size + 1).offset(skip))).mappings().all()
+    items = [MailThreadRecord.from_row(r) for r in rows[:size]]
+    page: Page[MailThreadRecord] = Page(
+        items=items,
+        cursors=[encode_cursor(order.name, _cursor_value(r, order), r.id) for r in items],
+        has_next_page=len(rows) > size,
+        has_previous_page=after is not None or skip > 0,
+    )
+    if with_total:
+        page.total_count = int((await session.execute(select(func.count()).select_from(T).where(*conds))).scalar_one())
+    return page

@@ -1,0 +1,58 @@
+"""The Schema object: the contract's types as an Apollo Federation 2 subgraph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from schema.errors import ErrorCodes, log_unexpected
+from schema.limits import introspection_depth_rule
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types.files import Attachment
+from schema.types.mailbox import Folder, Label
+from schema.types.message import Message
+from schema.types.thread import MailThread
+from schema.types.user import User
+
+ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int = 12
+    max_tokens: int = 2000
+    max_aliases: int = 30
+    max_introspection_depth: int = 8
+
+
+class MailgateSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_unexpected(errors, execution_context.context if execution_context else None)
+
+
+def build_schema(limits: Limits | None = None) -> MailgateSchema:
+    """The served schema, with its limits, caches and error codes."""
+    limits = limits or Limits()
+    extensions: list[Any] = [
+        ErrorCodes,
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: ParserCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules([introspection_depth_rule(limits.max_introspection_depth)]),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    return MailgateSchema(query=Query, mutation=Mutation, types=ENTITIES, extensions=extensions)
