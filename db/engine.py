@@ -49,9 +49,7 @@ class Database:
             event.listen(self.write_engine.sync_engine, "connect", _autocommit_driver)
             event.listen(self.write_engine.sync_engine, "begin", _begin_immediate)
         else:
-            self.engine = create_async_engine(
-                self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
-            )
+            self.engine = create_async_engine(self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
             self.write_engine = self.engine
         self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writers = async_sessionmaker(self.write_engine, expire_on_commit=False)

@@ -107,9 +107,7 @@ async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
 
 async def _locked(session: AsyncSession, keys: list[str]) -> bool:
     locks = LoginLockout.__table__  # type: ignore[attr-defined]
-    found = (
-        await session.execute(select(locks.c.key).where(locks.c.key.in_(keys), locks.c.until > utcnow()))
-    ).first()
+    found = (await session.execute(select(locks.c.key).where(locks.c.key.in_(keys), locks.c.until > utcnow()))).first()
     return found is not None
 
 
@@ -223,8 +221,14 @@ async def refresh(session: AsyncSession, refresh_token: str, policy: AuthPolicy)
         .values(revoked_at=now)
     )
     user_row = (
-        await session.execute(select(USERS.c.id, USERS.c.login, USERS.c.name, USERS.c.email).where(USERS.c.id == row.user_id))
-    ).mappings().one()
+        (
+            await session.execute(
+                select(USERS.c.id, USERS.c.login, USERS.c.name, USERS.c.email).where(USERS.c.id == row.user_id)
+            )
+        )
+        .mappings()
+        .one()
+    )
     return await _issue_session(session, UserRecord.from_row(user_row), policy)
 
 

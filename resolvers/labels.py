@@ -32,11 +32,21 @@ async def create_label(session: AsyncSession, viewer: Viewer, name: str, color: 
     if taken:
         raise Conflict(f"there is a label named {name} already")
     row = (
-        await session.execute(
-            insert(L)
-            .values(owner_id=viewer.user_id, name=name, color=color, message_count=0, unread_count=0,
-                    created_at=utcnow())
-            .returning(L)
+        (
+            await session.execute(
+                insert(L)
+                .values(
+                    owner_id=viewer.user_id,
+                    name=name,
+                    color=color,
+                    message_count=0,
+                    unread_count=0,
+                    created_at=utcnow(),
+                )
+                .returning(L)
+            )
         )
-    ).mappings().one()
+        .mappings()
+        .one()
+    )
     return LabelRecord.from_row(row)

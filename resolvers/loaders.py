@@ -54,20 +54,20 @@ class Loaders:
 
     __slots__ = (
         "attachment",
-    "children_of_folder",
-    "message_by_header",
-    "replies_by_header",
-    "thread_counters",
         "attachments_by_message",
         "attachments_by_thread",
         "body",
+        "children_of_folder",
         "db",
         "folder",
         "followers_by_thread",
         "label",
         "labels_by_message",
         "message",
+        "message_by_header",
+        "replies_by_header",
         "thread",
+        "thread_counters",
         "user",
         "viewer_id",
     )
@@ -82,20 +82,14 @@ class Loaders:
         self.body: DataLoader[int, MessageBodyRecord | None] = _loader(self._bodies)
         self.attachment: DataLoader[int, AttachmentRecord | None] = _loader(self._attachments)
         self.labels_by_message: DataLoader[int, list[LabelRecord]] = _loader(self._labels_by_message)
-        self.attachments_by_message: DataLoader[int, list[AttachmentRecord]] = _loader(
-            self._attachments_by_message
-        )
-        self.attachments_by_thread: DataLoader[str, list[AttachmentRecord]] = _loader(
-            self._attachments_by_thread
-        )
+        self.attachments_by_message: DataLoader[int, list[AttachmentRecord]] = _loader(self._attachments_by_message)
+        self.attachments_by_thread: DataLoader[str, list[AttachmentRecord]] = _loader(self._attachments_by_thread)
         self.thread: DataLoader[str, MailThreadRecord | None] = _loader(self._threads)
         self.thread_counters: DataLoader[str, ThreadCounters] = _loader(self._thread_counters)
         self.children_of_folder: DataLoader[int, list[FolderRecord]] = _loader(self._children_of_folder)
         self.message_by_header: DataLoader[str, MessageRecord | None] = _loader(self._message_by_header)
         self.replies_by_header: DataLoader[str, list[MessageRecord]] = _loader(self._replies_by_header)
-        self.followers_by_thread: DataLoader[str, list[FollowerRecord]] = _loader(
-            self._followers_by_thread
-        )
+        self.followers_by_thread: DataLoader[str, list[FollowerRecord]] = _loader(self._followers_by_thread)
 
     async def _rows(self, statement: Any) -> Sequence[Any]:
         async with self.db.read() as session:
@@ -127,9 +121,7 @@ class Loaders:
     async def _bodies(self, ids: list[int]) -> list[MessageBodyRecord | None]:
         b, m = MessageBody.__table__, Message.__table__  # type: ignore[attr-defined]
         rows = await self._rows(
-            select(b)
-            .join(m, m.c.id == b.c.message_id)
-            .where(b.c.message_id.in_(ids), m.c.owner_id == self.viewer_id)
+            select(b).join(m, m.c.id == b.c.message_id).where(b.c.message_id.in_(ids), m.c.owner_id == self.viewer_id)
         )
         found = {row["message_id"]: MessageBodyRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
@@ -168,8 +160,10 @@ class Loaders:
     async def _attachments_by_thread(self, ids: list[str]) -> list[list[AttachmentRecord]]:
         """Attachments of the thread itself and of the viewer's messages in it."""
         a, m = Attachment.__table__, Message.__table__  # type: ignore[attr-defined]
-        own = select(a, m.c.thread_id.label("via_thread")).join(m, m.c.id == a.c.message_id).where(
-            m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id
+        own = (
+            select(a, m.c.thread_id.label("via_thread"))
+            .join(m, m.c.id == a.c.message_id)
+            .where(m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id)
         )
         shared = select(a, a.c.mail_thread_id.label("via_thread")).where(a.c.mail_thread_id.in_(ids))
         rows = await self._rows(own.union_all(shared))
@@ -207,9 +201,7 @@ class Loaders:
     async def _message_by_header(self, headers: list[str]) -> list[MessageRecord | None]:
         t = Message.__table__  # type: ignore[attr-defined]
         rows = await self._rows(
-            select(t)
-            .where(t.c.message_id_header.in_(headers), t.c.owner_id == self.viewer_id)
-            .order_by(t.c.id)
+            select(t).where(t.c.message_id_header.in_(headers), t.c.owner_id == self.viewer_id).order_by(t.c.id)
         )
         found: dict[str, MessageRecord] = {}
         for row in rows:
@@ -219,9 +211,7 @@ class Loaders:
     async def _replies_by_header(self, headers: list[str]) -> list[list[MessageRecord]]:
         t = Message.__table__  # type: ignore[attr-defined]
         rows = await self._rows(
-            select(t)
-            .where(t.c.in_reply_to.in_(headers), t.c.owner_id == self.viewer_id)
-            .order_by(t.c.date, t.c.id)
+            select(t).where(t.c.in_reply_to.in_(headers), t.c.owner_id == self.viewer_id).order_by(t.c.date, t.c.id)
         )
         grouped: dict[str, list[MessageRecord]] = defaultdict(list)
         for row in rows:
@@ -260,6 +250,4 @@ class Loaders:
         attachments: dict[str, int] = defaultdict(int)
         for tid, n in files:
             attachments[tid] += int(n)
-        return [
-            ThreadCounters(*counts.get(i, (0, 0, 0)), attachments=attachments.get(i, 0)) for i in ids
-        ]
+        return [ThreadCounters(*counts.get(i, (0, 0, 0)), attachments=attachments.get(i, 0)) for i in ids]

@@ -27,9 +27,7 @@ async def list_folders(session: AsyncSession, viewer: Viewer) -> list[FolderReco
 
 async def folder_by_role(session: AsyncSession, owner_id: int, role: str) -> FolderRecord:
     t = Folder.__table__  # type: ignore[attr-defined]
-    row = (
-        await session.execute(select(t).where(t.c.owner_id == owner_id, t.c.role == role))
-    ).mappings().one()
+    row = (await session.execute(select(t).where(t.c.owner_id == owner_id, t.c.role == role))).mappings().one()
     return FolderRecord.from_row(row)
 
 

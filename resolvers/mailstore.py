@@ -99,8 +99,10 @@ def _sort_key(value: str) -> str:
 async def folder_owned_by(session: AsyncSession, folder_id: int, owner_id: int) -> Folder:
     folders = Folder.__table__  # type: ignore[attr-defined]
     row = (
-        await session.execute(select(folders).where(folders.c.id == folder_id, folders.c.owner_id == owner_id))
-    ).mappings().first()
+        (await session.execute(select(folders).where(folders.c.id == folder_id, folders.c.owner_id == owner_id)))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise not_found("Folder", folder_id)
     return Folder.model_validate(dict(row))

@@ -96,9 +96,7 @@ class MessageOrdering:
 async def get_message(session: AsyncSession, viewer: Viewer, message_id: str | int) -> MessageRecord:
     """One of the viewer's messages; NOT_FOUND for a missing id and for someone else's."""
     ident = parse_id(message_id, "Message")
-    row = (
-        await session.execute(select(M).where(M.c.id == ident, M.c.owner_id == viewer.user_id))
-    ).mappings().first()
+    row = (await session.execute(select(M).where(M.c.id == ident, M.c.owner_id == viewer.user_id))).mappings().first()
     if row is None:
         raise not_found("Message", message_id)
     return MessageRecord.from_row(row)
@@ -257,8 +255,11 @@ async def count_messages(
                 select(
                     func.coalesce(func.sum(folders.c.total_count), 0),
                     func.coalesce(func.sum(folders.c.unread_count), 0),
-                ).where(folders.c.owner_id == viewer.user_id, folders.c.role.is_distinct_from("TRASH"),
-                        folders.c.role.is_distinct_from("JUNK"))
+                ).where(
+                    folders.c.owner_id == viewer.user_id,
+                    folders.c.role.is_distinct_from("TRASH"),
+                    folders.c.role.is_distinct_from("JUNK"),
+                )
             )
         ).one()
         return int(row[0]), int(row[1])

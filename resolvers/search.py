@@ -94,8 +94,5 @@ def matching_ids(dialect: str, query: str, part: SearchPart, param: str) -> Colu
     else:
         weight = _PG_WEIGHT.get(part, "")
         phrase = " & ".join(f"'{t}':*{weight}" for t in terms)
-        sub = (
-            "SELECT message_id FROM message_search"
-            f" WHERE document @@ to_tsquery('simple', :{param})"
-        )
+        sub = f"SELECT message_id FROM message_search WHERE document @@ to_tsquery('simple', :{param})"
     return literal_column("messages.id").in_(text(sub).bindparams(bindparam(param, phrase)))

@@ -29,8 +29,9 @@ async def insert_thread(
         raise Conflict(f"a mail thread with the id {key} exists already")
     now = utcnow()
     await session.execute(
-        insert(T).values(id=key, name=name, name_key=name.casefold(), created_by=creator_id, created_at=now,
-                         updated_at=now)
+        insert(T).values(
+            id=key, name=name, name_key=name.casefold(), created_by=creator_id, created_at=now, updated_at=now
+        )
     )
     await add_followers(session, key, [creator_id, *follower_ids])
     return MailThreadRecord(id=key, name=name, created_by=creator_id, created_at=now, updated_at=now)
@@ -47,7 +48,8 @@ async def add_followers(session: AsyncSession, thread_id: str, user_ids: Iterabl
         if uid not in known:
             raise not_found("User", uid)
     present = {
-        r[0] for r in await session.execute(select(F.c.user_id).where(F.c.thread_id == thread_id, F.c.user_id.in_(wanted)))
+        r[0]
+        for r in await session.execute(select(F.c.user_id).where(F.c.thread_id == thread_id, F.c.user_id.in_(wanted)))
     }
     new = [uid for uid in wanted if uid not in present]
     if new:

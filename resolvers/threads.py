@@ -87,9 +87,7 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
 
 async def get_thread(session: AsyncSession, viewer: Viewer, thread_id: str) -> MailThreadRecord:
     """A thread the viewer may see; NOT_FOUND otherwise."""
-    row = (
-        await session.execute(select(T).where(T.c.id == str(thread_id), visible_to(viewer)))
-    ).mappings().first()
+    row = (await session.execute(select(T).where(T.c.id == str(thread_id), visible_to(viewer)))).mappings().first()
     if row is None:
         raise not_found("MailThread", thread_id)
     return MailThreadRecord.from_row(row)

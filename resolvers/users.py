@@ -81,10 +81,14 @@ async def users_by_email(session: AsyncSession, emails: list[str]) -> dict[str, 
 async def user_by_login(session: AsyncSession, login: str) -> UserRecord | None:
     users = User.__table__  # type: ignore[attr-defined]
     row = (
-        await session.execute(
-            select(users.c.id, users.c.login, users.c.name, users.c.email).where(
-                func.lower(users.c.login) == login.strip().lower()
+        (
+            await session.execute(
+                select(users.c.id, users.c.login, users.c.name, users.c.email).where(
+                    func.lower(users.c.login) == login.strip().lower()
+                )
             )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
     return UserRecord.from_row(row) if row else None

@@ -15,11 +15,12 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorCodes, log_unexpected
 from schema.limits import introspection_depth_rule
-from schema.mutation import Mutation
+from schema.mutation import AuthMutation
 from schema.query import Query
 from schema.types.files import Attachment
 from schema.types.mailbox import Folder, Label
@@ -28,6 +29,10 @@ from schema.types.thread import MailThread
 from schema.types.user import User
 
 ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
+
+#: Each area of the contract adds its mutations here.
+MUTATIONS: tuple[type, ...] = (AuthMutation,)
+Mutation = merge_types("Mutation", MUTATIONS)
 
 
 @dataclass(frozen=True, slots=True)

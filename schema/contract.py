@@ -7,8 +7,8 @@ from pathlib import Path
 from graphql import (
     BreakingChange,
     DocumentNode,
-    ObjectTypeDefinitionNode,
     GraphQLSchema,
+    ObjectTypeDefinitionNode,
     build_ast_schema,
     find_breaking_changes,
     find_dangerous_changes,

@@ -16,9 +16,7 @@ class MessageFilter:
     )
     subject: str | None = None
     body: str | None = None
-    from_: str | None = strawberry.field(
-        default=None, name="from", description="Matches the sender's address or name."
-    )
+    from_: str | None = strawberry.field(default=None, name="from", description="Matches the sender's address or name.")
     to: str | None = strawberry.field(default=None, description="Matches a To or Cc recipient's address or name.")
     start_date: datetime | None = None
     end_date: datetime | None = None
@@ -146,5 +144,3 @@ class TrackingChangeInput:
     field: str
     old_value: str | None = None
     new_value: str | None = None
-
-

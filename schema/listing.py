@@ -35,15 +35,13 @@ def message_query(f: MessageFilter | None) -> MessageQuery:
 
 
 def message_ordering(order: MessageOrder) -> MessageOrdering:
-    return MessageOrdering(
-        field=OrderField(order.field.value), descending=order.direction is OrderDirection.DESC
-    )
+    return MessageOrdering(field=OrderField(order.field.value), descending=order.direction is OrderDirection.DESC)
 
 
 async def message_connection(
     info: Info,
     folder: FolderRecord | None,
-    filter: MessageFilter | None,  # noqa: A002
+    filter: MessageFilter | None,
     order_by: MessageOrder,
     first: int | None,
     after: str | None,

@@ -1,4 +1,4 @@
-"""The root Mutation: sessions and tokens."""
+"""Mutations for sessions and tokens."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _payload(tokens: auth.SessionTokens) -> AuthPayload:
 
 
 @strawberry.type
-class Mutation:
+class AuthMutation:
     @strawberry.mutation(description="Exchange a login and password for tokens. Repeated failures are RATE_LIMITED.")
     async def login(self, info: Info, login: str, password: str) -> AuthPayload:
         ctx = info.context

@@ -96,7 +96,7 @@ class Query:
         self,
         info: Info,
         folder_id: Optional[strawberry.ID] = strawberry.UNSET,
-        filter: Optional[MessageFilter] = None,  # noqa: A002
+        filter: Optional[MessageFilter] = None,
         order_by: Optional[MessageOrder] = NEWEST_FIRST,
         first: Optional[int] = 50,
         after: Optional[str] = None,
@@ -134,7 +134,7 @@ class Query:
     async def mail_threads(
         self,
         info: Info,
-        filter: Optional[MailThreadFilter] = None,  # noqa: A002
+        filter: Optional[MailThreadFilter] = None,
         order_by: Optional[MailThreadOrder] = RECENTLY_UPDATED,
         first: Optional[int] = 20,
         after: Optional[str] = None,
@@ -170,7 +170,7 @@ class Query:
             return await threads.key_exists(session, str(id))
 
     @strawberry.field(description="An unsaved mail thread filled with defaults, for a creation form. (CREATE)")
-    def mail_thread_draft(self, info: Info, input: Optional[MailThreadInput] = None) -> MailThread:  # noqa: A002
+    def mail_thread_draft(self, info: Info, input: Optional[MailThreadInput] = None) -> MailThread:
         viewer = info.context.require(CREATE)
         rec = draft_thread(viewer, str(input.id) if input and input.id else None, input.name if input else None)
         return MailThread.from_record(rec)

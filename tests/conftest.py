@@ -38,9 +38,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def database_url(
-    backend: str, tmp_path: Path, sqlite_template: SqliteTemplate, request: pytest.FixtureRequest
-) -> str:
+def database_url(backend: str, tmp_path: Path, sqlite_template: SqliteTemplate, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
         return sqlite_template.copy_to(tmp_path)
     template: PostgresTemplate = request.getfixturevalue("postgres_template")

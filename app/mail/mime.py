@@ -92,7 +92,10 @@ def build_email(env: Envelope, *, include_bcc: bool = False) -> EmailMessage:
         for part in inline:
             maintype, _, subtype = part.mime_type.partition("/")
             html_part.add_related(
-                part.data, maintype=maintype, subtype=subtype or "octet-stream", cid=f"<{part.content_id}>",
+                part.data,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                cid=f"<{part.content_id}>",
                 filename=part.file_name,
             )
     for part in env.parts:

@@ -35,9 +35,7 @@ class Attachment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", nullable=False, ondelete="CASCADE")
     message_id: int | None = Field(default=None, foreign_key="messages.id", ondelete="CASCADE")
-    mail_thread_id: str | None = Field(
-        default=None, sa_column=Column(String(255), nullable=True)
-    )
+    mail_thread_id: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
     blob_sha256: str = Field(foreign_key="blobs.sha256", nullable=False)
     file_name: str = Field(sa_column=Column(String(1024), nullable=False))
     mime_type: str = Field(sa_column=Column(String(255), nullable=False))

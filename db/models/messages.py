@@ -52,9 +52,7 @@ class Message(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", nullable=False, ondelete="CASCADE")
     folder_id: int = Field(foreign_key="folders.id", nullable=False)
-    thread_id: str | None = Field(
-        default=None, sa_column=Column(String(255), nullable=True)
-    )
+    thread_id: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
     kind: str = Field(default=MessageKind.EMAIL, sa_column=Column(String(16), nullable=False))
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     preview: str = Field(default="", sa_column=Column(String(200), nullable=False))
@@ -63,9 +61,7 @@ class Message(SQLModel, table=True):
     to_addrs: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     cc_addrs: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     bcc_addrs: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    reply_to_addrs: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    reply_to_addrs: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     #: Lowercased sender and recipients, for the from/to filters.
     from_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     to_text: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -91,18 +87,10 @@ class Message(SQLModel, table=True):
     in_reply_to: str | None = Field(default=None, sa_column=Column(String(998)))
     references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     external_id: str | None = Field(default=None, sa_column=Column(String(255)))
-    event_invite_status: str = Field(
-        default=InviteStatus.NONE, sa_column=Column(String(16), nullable=False)
-    )
-    delivery_status: str = Field(
-        default=DeliveryStatus.NONE, sa_column=Column(String(16), nullable=False)
-    )
-    delivery_errors: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
-    tracking_values: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    event_invite_status: str = Field(default=InviteStatus.NONE, sa_column=Column(String(16), nullable=False))
+    delivery_status: str = Field(default=DeliveryStatus.NONE, sa_column=Column(String(16), nullable=False))
+    delivery_errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tracking_values: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     #: The stored RFC 5322 source, when the message came in as one.
     raw_sha256: str | None = Field(default=None, foreign_key="blobs.sha256")
     #: The author of a COMMENT or NOTIFICATION.

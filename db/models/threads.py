@@ -33,9 +33,7 @@ class Follower(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     thread_id: str = Field(
-        sa_column=Column(
-            String(255), ForeignKey("mail_threads.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(String(255), ForeignKey("mail_threads.id", ondelete="CASCADE"), nullable=False)
     )
     user_id: int = Field(foreign_key="users.id", nullable=False, ondelete="CASCADE")
     since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -47,9 +45,7 @@ class TrackingSnapshot(SQLModel, table=True):
     __tablename__ = "tracking_snapshots"
 
     thread_id: str = Field(
-        sa_column=Column(
-            String(255), ForeignKey("mail_threads.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(String(255), ForeignKey("mail_threads.id", ondelete="CASCADE"), primary_key=True)
     )
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
     values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

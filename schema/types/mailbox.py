@@ -62,7 +62,7 @@ class Folder:
     async def messages(
         self,
         info: Info,
-        filter: Optional[MessageFilter] = None,  # noqa: A002 (the contract's name)
+        filter: Optional[MessageFilter] = None,
         order_by: Optional[MessageOrder] = NEWEST_FIRST,
         first: Optional[int] = 50,
         after: Optional[str] = None,
@@ -70,9 +70,7 @@ class Folder:
     ) -> _ConnectionRef:
         from schema.listing import message_connection
 
-        return await message_connection(
-            info, self._rec, filter, order_by or NEWEST_FIRST, first, after, offset
-        )
+        return await message_connection(info, self._rec, filter, order_by or NEWEST_FIRST, first, after, offset)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Folder | None:

@@ -258,9 +258,7 @@ async def messages_of(info: Info, records: list[MessageRecord]) -> list[Message]
         pre.labels = {mid: [Label.from_record(x) for x in recs] for mid, recs in zip(ids, labels, strict=True)}
     if "attachments" in names:
         files = await loaders.attachments_by_message.load_many(ids)
-        pre.attachments = {
-            mid: [Attachment.from_record(x) for x in recs] for mid, recs in zip(ids, files, strict=True)
-        }
+        pre.attachments = {mid: [Attachment.from_record(x) for x in recs] for mid, recs in zip(ids, files, strict=True)}
     return [Message.from_record(r, pre) for r in records]
 
 

@@ -64,7 +64,7 @@ class PostgresTemplate:
     def start(self) -> None:
         try:
             self.url = asyncio.run(_create_postgres(self.admin_url, self.name))
-        except Exception as exc:  # noqa: BLE001 (any failure means: no PostgreSQL here)
+        except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
 
     def stop(self) -> None:

@@ -35,8 +35,9 @@ async def make_label(db: Database, user: UserRecord, name: str, color: str | Non
         return await create_label(session, viewer_of(user), name, color)
 
 
-async def make_thread(db: Database, user: UserRecord, name: str, key: str | None = None,
-                      followers: tuple[int, ...] = ()) -> str:
+async def make_thread(
+    db: Database, user: UserRecord, name: str, key: str | None = None, followers: tuple[int, ...] = ()
+) -> str:
     async with db.write() as session:
         return (await insert_thread(session, user.id, name, key, followers)).id
 
