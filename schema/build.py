@@ -21,7 +21,8 @@ from strawberry.types import ExecutionContext
 from schema.errors import ErrorCodes, log_unexpected
 from schema.limits import introspection_depth_rule
 from schema.mutation import AuthMutation
-from schema.query import Query
+from schema.query import Query as ReadQuery
+from schema.sync import SyncQuery
 from schema.types.files import Attachment
 from schema.types.mailbox import Folder, Label
 from schema.types.message import Message
@@ -30,7 +31,10 @@ from schema.types.user import User
 
 ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
 
-#: Each area of the contract adds its mutations here.
+#: Each area of the contract adds its queries and mutations here.
+QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery)
+Query = merge_types("Query", QUERIES)
+
 MUTATIONS: tuple[type, ...] = (AuthMutation,)
 Mutation = merge_types("Mutation", MUTATIONS)
 

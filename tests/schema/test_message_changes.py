@@ -1,0 +1,102 @@
+"""A sync client asks what changed since its last state, like JMAP's Email/changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from db.engine import Database
+from db.models import Change
+from db.types import utcnow
+from resolvers.sync import prune_change_log
+from tests.utils.factories import deliver, make_user
+from tests.utils.graphql import Client
+
+CHANGES = """
+query($s: String!, $n: Int) {
+  messageChanges(sinceState: $s, maxChanges: $n) {
+    oldState newState hasMoreChanges created { id subject } updated { id } destroyed
+  }
+}"""
+
+
+async def _state(me: Client) -> str:
+    return str((await me.data("{ mailboxState }"))["mailboxState"])
+
+
+async def test_new_mail_shows_up_as_created_once(db: Database, client: Client) -> None:
+    user = await make_user(db, "user_test")
+    me = await client.login("user_test")
+    start = await _state(me)
+    first = await deliver(db, user, subject="Первое")
+    second = await deliver(db, user, subject="Второе")
+
+    changes = (await me.data(CHANGES, {"s": start}))["messageChanges"]
+
+    assert changes["oldState"] == start
+    assert changes["newState"] == await _state(me)
+    assert not changes["hasMoreChanges"]
+    assert sorted(int(m["id"]) for m in changes["created"]) == [first, second]
+    assert changes["updated"] == [] and changes["destroyed"] == []
+    again = (await me.data(CHANGES, {"s": changes["newState"]}))["messageChanges"]
+    assert again["created"] == [] and again["newState"] == changes["newState"]
+
+
+async def test_paged_sync_ends_with_the_same_set_as_one_call(db: Database, client: Client) -> None:
+    user = await make_user(db, "user_test")
+    me = await client.login("user_test")
+    start = await _state(me)
+    for i in range(95):
+        await deliver(db, user, subject=f"message {i}")
+
+    whole = (await me.data(CHANGES, {"s": start, "n": 500}))["messageChanges"]
+    state, seen, calls = start, [], 0
+    while True:
+        page = (await me.data(CHANGES, {"s": state, "n": 10}))["messageChanges"]
+        calls += 1
+        assert len(page["created"]) <= 10
+        seen += [m["id"] for m in page["created"]]
+        state = page["newState"]
+        if not page["hasMoreChanges"]:
+            break
+
+    assert calls == 10
+    assert sorted(seen, key=int) == sorted((m["id"] for m in whole["created"]), key=int)
+    assert len(set(seen)) == 95
+    assert state == whole["newState"]
+
+
+async def test_a_state_from_the_future_or_garbage_asks_for_a_resync(db: Database, client: Client) -> None:
+    await make_user(db, "user_test")
+    me = await client.login("user_test")
+    for state in ("999999", "not-a-state", "-1"):
+        body = await me.execute(CHANGES, {"s": state})
+        error = body["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["extensions"]["reason"] == "cannotCalculateChanges"
+
+
+async def test_a_state_older_than_the_kept_log_asks_for_a_resync(db: Database, client: Client) -> None:
+    user = await make_user(db, "user_test")
+    me = await client.login("user_test")
+    start = await _state(me)
+    for _ in range(3):
+        await deliver(db, user)
+    table = Change.__table__  # type: ignore[attr-defined]
+    async with db.write() as session:
+        await session.execute(update(table).values(at=utcnow() - timedelta(days=40)))
+        pruned = await prune_change_log(session, keep_days=30)
+    assert pruned > 0
+
+    body = await me.execute(CHANGES, {"s": start})
+    assert body["errors"][0]["extensions"]["reason"] == "cannotCalculateChanges"
+    # The current state still works after pruning.
+    current = (await me.data(CHANGES, {"s": await _state(me)}))["messageChanges"]
+    assert current["created"] == []
+
+
+async def test_max_changes_must_be_positive(db: Database, client: Client) -> None:
+    await make_user(db, "user_test")
+    me = await client.login("user_test")
+    assert await me.error_codes(CHANGES, {"s": "0", "n": 0}) == ["BAD_USER_INPUT"]
