@@ -1,0 +1,60 @@
+# mailgate: `make run` serves the demo on http://127.0.0.1:8000/graphql, `make test` runs the tests.
+# Every MAILGATE_* variable in the environment is honoured (see README.md).
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint format migrate schema bench clean
+
+help:
+	@echo "make run      migrate, load demo data, serve http://127.0.0.1:8000/graphql (user_test / TestPassword)"
+	@echo "make test     run the test suite (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432)"
+	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make migrate  apply database migrations"
+	@echo "make schema   print the served GraphQL SDL (FEDERATION=1 for the subgraph SDL)"
+	@echo "make bench    time the messages list page over the demo data (SQLite)"
+
+# The virtualenv, created with $(PYTHON) when missing; reinstalled when pyproject.toml changes.
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	@touch $(STAMP)
+
+run: venv
+	$(BIN)/mailgate migrate
+	MAILGATE_DEMO_DATA=$${MAILGATE_DEMO_DATA:-1} $(BIN)/mailgate serve
+
+# PostgreSQL tests skip (with the reason in the summary) when PostgreSQL does not answer,
+# unless CI or MAILGATE_REQUIRE_POSTGRES=1 is set: then they fail.
+test: venv
+	@$(BIN)/python -c "import os, socket, sys; os.environ.get('MAILGATE_TEST_DATABASE_URL') and sys.exit(0); socket.create_connection(('127.0.0.1', 5432), 2).close()" 2>/dev/null \
+		|| echo "note: PostgreSQL does not answer on 127.0.0.1:5432; PostgreSQL tests will be skipped (set MAILGATE_TEST_DATABASE_URL, or run .ci/run)"
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app schema resolvers db
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: venv
+	$(BIN)/mailgate migrate
+
+schema: venv
+	@$(BIN)/mailgate export-schema $(if $(FEDERATION),--federation)
+
+bench: venv
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .mypy_cache build *.egg-info
