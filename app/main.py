@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from app.events import make_event_bus
 from app.files import download_attachment, download_message
 from app.graphql import MailgateGraphQL
 from app.limits import RequestSizeLimit
@@ -33,6 +34,7 @@ def make_services(settings: Settings, db: Database | None = None) -> Services:
             access_token_ttl=settings.access_token_ttl,
             refresh_token_ttl=settings.refresh_token_ttl,
             login_failures_allowed=settings.login_failures_allowed,
+            login_address_failures_allowed=settings.login_address_failures_allowed,
             login_failure_window=settings.login_failure_window,
             login_lockout=settings.login_lockout,
         ),
@@ -65,18 +67,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             max_introspection_depth=settings.max_introspection_depth,
         )
     )
-    graphql_app = MailgateGraphQL(schema, services, graphiql=settings.graphiql)
+    events = make_event_bus(services.db)
+    graphql_app = MailgateGraphQL(schema, services, graphiql=settings.graphiql, events=events)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await upgrade(services.db)
         if settings.demo_data:
-            from db.demo import load_demo_data
+            from app.demo import load_demo_data
 
             if await load_demo_data(services.db, domain=settings.mail_domain):
                 log.info("demo data loaded: sign in as user_test / TestPassword")
+        await events.start()
         yield
+        await events.stop()
         await services.db.dispose()
 
     app = Starlette(
@@ -92,5 +97,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     app.state.schema = schema
+    app.state.events = events
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     return app

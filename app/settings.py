@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = 30 * 24 * 3600
     link_ttl: int = 3600
     login_failures_allowed: int = 5
+    login_address_failures_allowed: int = 20
     login_failure_window: int = 60
     login_lockout: int = 300
 

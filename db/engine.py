@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 
 def async_url(url: str) -> str:
@@ -52,7 +53,11 @@ class Database:
             self.engine = create_async_engine(self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
             self.write_engine = self.engine
         self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writers = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        #: The sync Session class of units of work, so that commit hooks (the event bus) can listen on it.
+        self.write_session_class: type[Session] = type("WriteSession", (Session,), {})
+        self._writers = async_sessionmaker(
+            self.write_engine, expire_on_commit=False, sync_session_class=self.write_session_class
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,3 +94,11 @@ def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """The database a session talks to: "sqlite" or "postgresql"."""
+    bind = session.bind
+    if bind is None:
+        raise RuntimeError("the session is not bound to an engine")
+    return bind.dialect.name

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import Database
 from db.models import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User
 from db.types import utcnow
-from resolvers.errors import BadUserInput, RateLimited, Unauthenticated, not_found, parse_id
+from resolvers.errors import BadUserInput, Forbidden, RateLimited, Unauthenticated, not_found, parse_id
 from resolvers.records import UserRecord
 from resolvers.services import AuthPolicy
 from resolvers.users import password_hasher
@@ -31,6 +32,9 @@ TOKENS = AuthToken.__table__  # type: ignore[attr-defined]
 USERS = User.__table__  # type: ignore[attr-defined]
 #: API tokens note their last use at most this often, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: Longer tokens and passwords are refused without hashing them.
+MAX_TOKEN_LENGTH = 512
+MAX_PASSWORD_LENGTH = 1024
 #: A hash to verify against when the login is unknown, so timing does not tell.
 _DUMMY_HASH = password_hasher.hash("not a real password")
 
@@ -72,8 +76,8 @@ def bearer_token(header: str | None) -> str | None:
     return value or None
 
 
-async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
-    """The viewer a live access or API token stands for; None for anything else."""
+async def _lookup(session: AsyncSession, token: str) -> tuple[Viewer, bool] | None:
+    """The viewer of a live access or API token, and whether its last use should be noted."""
     now = utcnow()
     row = (
         await session.execute(
@@ -94,36 +98,74 @@ async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
     ).first()
     if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    if row.kind == TokenKind.API and (row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION):
-        await session.execute(update(TOKENS).where(TOKENS.c.id == row.id).values(last_used_at=now))
-        await session.commit()
-    return Viewer(
+    stale = row.kind == TokenKind.API and (row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION)
+    viewer = Viewer(
         user_id=row.user_id,
         permissions=ApiPermission(row.permissions),
         token_id=row.id,
         session_id=row.session_id,
     )
+    return viewer, stale
 
 
-async def _locked(session: AsyncSession, keys: list[str]) -> bool:
+async def _touch(session: AsyncSession, token_id: int) -> None:
+    await session.execute(update(TOKENS).where(TOKENS.c.id == token_id).values(last_used_at=utcnow()))
+
+
+async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
+    """The viewer a live access or API token stands for; None for anything else.
+
+    Notes an API token's use in ``session`` without committing it: prefer
+    :func:`viewer_for_token`, which reads first and writes only when it must.
+    """
+    found = await _lookup(session, token)
+    if found is None:
+        return None
+    viewer, stale = found
+    if stale and viewer.token_id is not None:
+        await _touch(session, viewer.token_id)
+    return viewer
+
+
+async def viewer_for_token(db: Database, token: str | None) -> Viewer | None:
+    """The viewer of a request's token: a read, and for an API token used for the
+    first time in a while, a short write of its lastUsedAt."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    async with db.read() as session:
+        found = await _lookup(session, token)
+    if found is None:
+        return None
+    viewer, stale = found
+    if stale and viewer.token_id is not None:
+        async with db.write() as session:
+            await _touch(session, viewer.token_id)
+    return viewer
+
+
+async def _lock_of(session: AsyncSession, keys: list[str]) -> datetime | None:
+    """When the latest lockout of these keys ends; None when none is in force."""
     locks = LoginLockout.__table__  # type: ignore[attr-defined]
-    found = (await session.execute(select(locks.c.key).where(locks.c.key.in_(keys), locks.c.until > utcnow()))).first()
-    return found is not None
+    until: datetime | None = (
+        await session.execute(select(func.max(locks.c.until)).where(locks.c.key.in_(keys), locks.c.until > utcnow()))
+    ).scalar()
+    return until
 
 
-async def _note_failure(session: AsyncSession, keys: list[str], policy: AuthPolicy) -> None:
+async def _note_failure(session: AsyncSession, limits: dict[str, int], policy: AuthPolicy) -> None:
+    """Count a failed login against each key; a key at its limit is locked out."""
     failures = LoginFailure.__table__  # type: ignore[attr-defined]
     locks = LoginLockout.__table__  # type: ignore[attr-defined]
     now = utcnow()
-    await session.execute(insert(failures), [{"key": k, "at": now} for k in keys])
+    await session.execute(insert(failures), [{"key": k, "at": now} for k in limits])
     since = now - timedelta(seconds=policy.login_failure_window)
-    for key in keys:
+    for key, allowed in limits.items():
         count = (
             await session.execute(
                 select(func.count()).select_from(failures).where(failures.c.key == key, failures.c.at > since)
             )
         ).scalar_one()
-        if count >= policy.login_failures_allowed:
+        if count >= allowed:
             until = now + timedelta(seconds=policy.login_lockout)
             await session.execute(delete(locks).where(locks.c.key == key))
             await session.execute(insert(locks).values(key=key, until=until))
@@ -165,30 +207,47 @@ async def _issue_session(session: AsyncSession, user: UserRecord, policy: AuthPo
 async def login(
     db: Database, login_name: str, password: str, policy: AuthPolicy, *, client: str | None = None
 ) -> SessionTokens:
-    """Tokens for a login and password. Repeated failures lock the account (and the
-    client address) out for a while: RATE_LIMITED, even with the right password."""
-    keys = [f"account:{login_name.strip().lower()}"] + ([f"address:{client}"] if client else [])
+    """Tokens for a login (or email) and password.
+
+    Failures are counted per account (whichever name it was asked by) and per
+    client address. ``login_failures_allowed`` failures of one account within
+    ``login_failure_window`` lock that account for ``login_lockout`` seconds:
+    RATE_LIMITED, even with the right password. The address is locked only after
+    ``login_address_failures_allowed`` failures (over any accounts), so one
+    forgetful user does not lock out a whole office behind one NAT address,
+    while password spraying from one address is still stopped.
+    """
+    name = login_name.strip().lower()
     async with db.read() as session:
-        if await _locked(session, keys):
-            raise RateLimited("too many failed logins; try again in a few minutes")
         row = (
             await session.execute(
                 select(USERS.c.id, USERS.c.login, USERS.c.name, USERS.c.email, USERS.c.password_hash).where(
-                    or_(
-                        func.lower(USERS.c.login) == login_name.strip().lower(),
-                        USERS.c.email == login_name.strip().lower(),
-                    )
+                    or_(func.lower(USERS.c.login) == name, USERS.c.email == name)  # emails are kept lower-case
                 )
             )
         ).first()
+        # The account is keyed by its id, so that its login and its email add up.
+        account_key = f"account:{row.id}" if row else f"login:{name[:320]}"
+        limits = {account_key: policy.login_failures_allowed}
+        if client:
+            limits[f"address:{client[:256]}"] = policy.login_address_failures_allowed
+        until = await _lock_of(session, list(limits))
+    if until is not None:
+        retry_after = max(1, math.ceil((until - utcnow()).total_seconds()))
+        raise RateLimited("too many failed logins; try again in a few minutes", retryAfter=retry_after)
     # Hashing takes tens of milliseconds: off the event loop, outside any transaction.
-    ok = await asyncio.to_thread(_verify, row.password_hash if row else _DUMMY_HASH, password)
-    if not ok or row is None:
+    too_long = len(password) > MAX_PASSWORD_LENGTH
+    stored_hash = row.password_hash if row is not None and not too_long else _DUMMY_HASH
+    ok = await asyncio.to_thread(_verify, stored_hash, password[:MAX_PASSWORD_LENGTH])
+    if not ok or row is None or too_long:
         async with db.write() as session:
-            await _note_failure(session, keys, policy)
+            await _note_failure(session, limits, policy)
         raise Unauthenticated("wrong login or password")
     user = UserRecord(id=row.id, login=row.login, name=row.name, email=row.email)
     async with db.write() as session:
+        # A success starts the account's count again (the address keeps its own).
+        failures = LoginFailure.__table__  # type: ignore[attr-defined]
+        await session.execute(delete(failures).where(failures.c.key == account_key))
         if password_hasher.check_needs_rehash(row.password_hash):
             await session.execute(
                 update(USERS).where(USERS.c.id == row.id).values(password_hash=password_hasher.hash(password))
@@ -263,7 +322,9 @@ async def create_api_token(
     if not permissions:
         raise BadUserInput("a token needs at least one permission", argument="permissions")
     if permissions & ~viewer.permissions:
-        raise BadUserInput("a token cannot carry a permission the caller lacks", argument="permissions")
+        raise Forbidden("a token cannot carry a permission the caller's token lacks", argument="permissions")
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)  # a date without an offset is UTC
     if expires_at is not None and expires_at <= utcnow():
         raise BadUserInput("expiresAt is in the past", argument="expiresAt")
     secret = _new_secret("mgk")

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import dialect_name
 from db.models import Attachment, Blob, Message
 from db.types import utcnow
 
@@ -22,7 +23,7 @@ async def put_blob(session: AsyncSession, data: bytes) -> str:
     """Store ``data`` unless the same bytes are stored already; returns its sha256."""
     digest = sha256_hex(data)
     table = Blob.__table__  # type: ignore[attr-defined]
-    insert = sqlite_insert if session.bind.dialect.name == "sqlite" else pg_insert
+    insert = sqlite_insert if dialect_name(session) == "sqlite" else pg_insert
     await session.execute(
         insert(table)
         .values(sha256=digest, size=len(data), data=data, created_at=utcnow())

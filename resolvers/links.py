@@ -45,12 +45,13 @@ class LinkSigner:
         url = f"{self.base_url}/files/{kind}/{quote(ident, safe='')}?exp={expires}&sig={sig}"
         return SignedLink(url=url, expires_at=datetime.fromtimestamp(expires, UTC))
 
-    def verify(self, kind: str, ident: str, expires: str | None, sig: str | None) -> None:
+    def verify(self, kind: str, ident: str | int, expires: str | None, sig: str | None) -> None:
         """Raise LinkError unless the link is genuine and unexpired."""
-        if not expires or not sig or not expires.isdigit():
+        if not expires or not sig or not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
             raise LinkError("this link is not signed", 403)
-        expected = self._signature(kind, ident, int(expires))
-        if not hmac.compare_digest(expected, sig):
+        expected = self._signature(kind, str(ident), int(expires))
+        # Bytes: compare_digest refuses str with non-ASCII characters.
+        if not hmac.compare_digest(expected.encode(), sig.encode("utf-8", "replace")):
             raise LinkError("this link is not valid", 403)
         if int(expires) < time.time():
             raise LinkError("this link has expired", 410)

@@ -46,7 +46,7 @@ class ThreadCounters:
 
 
 def _loader(fn: Callable[[list[K]], Awaitable[list[V]]]) -> DataLoader[K, V]:
-    return DataLoader(batch_load_fn=fn, max_batch_size=500)
+    return DataLoader(batch_load_fn=fn, max_batch_size=500)  # type: ignore[arg-type]
 
 
 class Loaders:
@@ -101,19 +101,19 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _folders(self, ids: list[int]) -> list[FolderRecord | None]:
-        t = Folder.__table__
+        t = Folder.__table__  # type: ignore[attr-defined]
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: FolderRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _labels(self, ids: list[int]) -> list[LabelRecord | None]:
-        t = Label.__table__
+        t = Label.__table__  # type: ignore[attr-defined]
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: LabelRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _messages(self, ids: list[int]) -> list[MessageRecord | None]:
-        t = Message.__table__
+        t = Message.__table__  # type: ignore[attr-defined]
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: MessageRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
@@ -127,7 +127,7 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _attachments(self, ids: list[int]) -> list[AttachmentRecord | None]:
-        t = Attachment.__table__
+        t = Attachment.__table__  # type: ignore[attr-defined]
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: AttachmentRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
@@ -146,7 +146,7 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _attachments_by_message(self, ids: list[int]) -> list[list[AttachmentRecord]]:
-        t = Attachment.__table__
+        t = Attachment.__table__  # type: ignore[attr-defined]
         rows = await self._rows(
             select(t)
             .where(t.c.message_id.in_(ids), t.c.owner_id == self.viewer_id)  # type: ignore[attr-defined]
@@ -173,13 +173,13 @@ class Loaders:
         return [sorted(grouped.get(i, {}).values(), key=lambda r: r.id) for i in ids]
 
     async def _threads(self, ids: list[str]) -> list[MailThreadRecord | None]:
-        t = MailThread.__table__
+        t = MailThread.__table__  # type: ignore[attr-defined]
         rows = await self._rows(select(t).where(t.c.id.in_(ids)))  # type: ignore[attr-defined]
         found = {row["id"]: MailThreadRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _followers_by_thread(self, ids: list[str]) -> list[list[FollowerRecord]]:
-        t = Follower.__table__
+        t = Follower.__table__  # type: ignore[attr-defined]
         rows = await self._rows(select(t).where(t.c.thread_id.in_(ids)).order_by(t.c.since, t.c.id))  # type: ignore[attr-defined]
         grouped: dict[str, list[FollowerRecord]] = defaultdict(list)
         for row in rows:

@@ -139,7 +139,8 @@ async def store_message(
         "bcc_addrs": [a.as_json() for a in new.bcc],
         "reply_to_addrs": [a.as_json() for a in new.reply_to],
         "from_text": new.sender.display().casefold(),
-        "to_text": " ".join(a.display() for a in recipients).casefold(),
+        # One recipient a line, so a filter word cannot match across two recipients.
+        "to_text": "\n".join(a.display() for a in recipients).casefold(),
         "subject_sort": _sort_key(new.subject),
         "from_sort": _sort_key(new.sender.name or new.sender.address),
         "date": new.date or now,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import dialect_name
 from db.models import Folder, Label, Message, MessageLabel
 from resolvers.errors import BadUserInput, not_found, parse_id
 from resolvers.paging import decode_cursor, encode_cursor, page_request
@@ -18,6 +19,9 @@ from resolvers.search import SearchPart, matching_ids
 from resolvers.viewer import Viewer
 
 M = Message.__table__  # type: ignore[attr-defined]
+_MIN_BIGINT, _MAX_BIGINT = -(2**63), 2**63 - 1
+#: The columns a MessageRecord holds: listings leave the filter-only texts behind.
+RECORD_COLUMNS = tuple(M.c[f.name] for f in fields(MessageRecord) if f.name in M.c)
 
 
 class OrderField(enum.StrEnum):
@@ -96,7 +100,8 @@ class MessageOrdering:
 async def get_message(session: AsyncSession, viewer: Viewer, message_id: str | int) -> MessageRecord:
     """One of the viewer's messages; NOT_FOUND for a missing id and for someone else's."""
     ident = parse_id(message_id, "Message")
-    row = (await session.execute(select(M).where(M.c.id == ident, M.c.owner_id == viewer.user_id))).mappings().first()
+    statement = select(*RECORD_COLUMNS).where(M.c.id == ident, M.c.owner_id == viewer.user_id)
+    row = (await session.execute(statement)).mappings().first()
     if row is None:
         raise not_found("Message", message_id)
     return MessageRecord.from_row(row)
@@ -110,7 +115,7 @@ async def _conditions(
     *,
     every_folder: bool = False,
 ) -> list[ColumnElement[bool]]:
-    dialect = session.bind.dialect.name
+    dialect = dialect_name(session)
     conds: list[ColumnElement[bool]] = [M.c.owner_id == viewer.user_id]
     if folder is not None:
         conds.append(M.c.folder_id == folder.id)
@@ -137,12 +142,13 @@ async def _conditions(
         conds.append(M.c.from_text.contains(q.sender.strip().casefold(), autoescape=True))
     if q.recipient:
         conds.append(M.c.to_text.contains(q.recipient.strip().casefold(), autoescape=True))
-    if q.start_date and q.end_date and q.start_date > q.end_date:
+    start, end = _utc(q.start_date, "startDate"), _utc(q.end_date, "endDate")
+    if start is not None and end is not None and start > end:
         raise BadUserInput("startDate is after endDate", argument="filter")
-    if q.start_date:
-        conds.append(M.c.date >= q.start_date)
-    if q.end_date:
-        conds.append(M.c.date <= q.end_date)
+    if start is not None:
+        conds.append(M.c.date >= start)
+    if end is not None:
+        conds.append(M.c.date <= end)
     if q.label_ids:
         label_ids = [parse_id(x, "Label") for x in q.label_ids]
         labels = Label.__table__  # type: ignore[attr-defined]
@@ -166,14 +172,36 @@ async def _conditions(
         conds.append(M.c.has_attachments == q.has_attachments)
     if q.thread_id is not None:
         conds.append(M.c.thread_id == str(q.thread_id))
-    for name, value in (("minSize", q.min_size), ("maxSize", q.max_size)):
-        if value is not None and value < 0:
-            raise BadUserInput(f"{name} cannot be negative", argument="filter")
+    for size_name, size_value in (("minSize", q.min_size), ("maxSize", q.max_size)):
+        if size_value is not None and size_value < 0:
+            raise BadUserInput(f"{size_name} cannot be negative", argument="filter")
+    if q.min_size is not None and q.max_size is not None and q.min_size > q.max_size:
+        raise BadUserInput("minSize is larger than maxSize", argument="filter")
     if q.min_size is not None:
         conds.append(M.c.size >= q.min_size)
     if q.max_size is not None:
         conds.append(M.c.size <= q.max_size)
     return conds
+
+
+def _utc(value: datetime | None, name: str) -> datetime | None:
+    """A filter date as an aware UTC datetime (one without an offset is taken as UTC)."""
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise BadUserInput(f"{name} is out of range", argument="filter") from exc
+
+
+def _bounded(value: Any) -> int:
+    """An integer from a cursor that fits a BIGINT column."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(value)
+    number = int(value)
+    if not _MIN_BIGINT <= number <= _MAX_BIGINT:
+        raise ValueError(value)
+    return number
 
 
 def _cursor_value(rec: MessageRecord, order: MessageOrdering) -> Any:
@@ -187,13 +215,14 @@ def _after_condition(order: MessageOrdering, cursor: str) -> ColumnElement[bool]
     try:
         if order.field is OrderField.DATE:
             value = datetime.fromisoformat(value)
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         elif order.field is OrderField.SIZE:
-            value = int(value)
-        else:
-            value = str(value)
-        ident = int(ident)
-    except (TypeError, ValueError) as exc:
-        raise BadUserInput("the cursor `after` is malformed") from exc
+            value = _bounded(value)
+        elif not isinstance(value, str):
+            raise TypeError(value)
+        ident = _bounded(ident)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise BadUserInput("the cursor `after` is malformed", argument="after") from exc
     if order.descending:
         return or_(column < value, and_(column == value, M.c.id < ident))
     return or_(column > value, and_(column == value, M.c.id > ident))
@@ -221,7 +250,7 @@ async def list_messages(
     conds = await _conditions(session, viewer, folder, q, every_folder=every_folder)
     column = _SORT_COLUMN[order.field]
     ordering = (column.desc(), M.c.id.desc()) if order.descending else (column.asc(), M.c.id.asc())
-    statement: Select[Any] = select(M).where(*conds)
+    statement: Select[Any] = select(*RECORD_COLUMNS).where(*conds)
     if after is not None:
         statement = statement.where(_after_condition(order, after))
     statement = statement.order_by(*ordering).limit(size + 1).offset(skip)
@@ -234,7 +263,9 @@ async def list_messages(
         has_previous_page=after is not None or skip > 0,
     )
     if with_totals:
-        page.total_count, page.unread_count = await count_messages(session, viewer, folder, q, conds)
+        page.total_count, page.unread_count = await count_messages(
+            session, viewer, folder, q, conds, every_folder=every_folder
+        )
     return page
 
 
@@ -244,26 +275,31 @@ async def count_messages(
     folder: FolderRecord | None,
     q: MessageQuery,
     conds: list[ColumnElement[bool]] | None = None,
+    *,
+    every_folder: bool = False,
 ) -> tuple[int, int]:
-    """(total, unread) over every page: the folder counters when nothing is filtered."""
+    """(total, unread) over every page: the folder counters when nothing is filtered.
+
+    ``folder`` None counts every folder but Trash and Junk, or every folder with
+    ``every_folder``, as ``list_messages`` lists them."""
     if q.is_empty() and folder is not None:
         return folder.total_count, folder.unread_count
     if q.is_empty():
         folders = Folder.__table__  # type: ignore[attr-defined]
+        where = [folders.c.owner_id == viewer.user_id]
+        if not every_folder:
+            where.append(or_(folders.c.role.is_(None), folders.c.role.not_in(("TRASH", "JUNK"))))
         row = (
             await session.execute(
                 select(
                     func.coalesce(func.sum(folders.c.total_count), 0),
                     func.coalesce(func.sum(folders.c.unread_count), 0),
-                ).where(
-                    folders.c.owner_id == viewer.user_id,
-                    folders.c.role.is_distinct_from("TRASH"),
-                    folders.c.role.is_distinct_from("JUNK"),
-                )
+                ).where(*where)
             )
         ).one()
         return int(row[0]), int(row[1])
-    conds = conds if conds is not None else await _conditions(session, viewer, folder, q)
+    if conds is None:
+        conds = await _conditions(session, viewer, folder, q, every_folder=every_folder)
     unread = func.coalesce(func.sum(case((M.c.was_read.is_(False), 1), else_=0)), 0)
     row = (await session.execute(select(func.count(), unread).where(*conds))).one()
     return int(row[0]), int(row[1])

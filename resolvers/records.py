@@ -117,6 +117,9 @@ class MessageRecord(_FromRow):
     tracking_values: list[dict[str, Any]]
     raw_sha256: str | None = None
     author_id: int | None = None
+    #: The sort keys of the SUBJECT and FROM orderings, for cursors.
+    subject_sort: str = ""
+    from_sort: str = ""
 
 
 @dataclass(slots=True)
@@ -133,6 +136,8 @@ class MailThreadRecord(_FromRow):
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+    #: The casefolded name that NAME sorts by; None when the record was not read from a row.
+    name_key: str | None = None
 
 
 @dataclass(slots=True)

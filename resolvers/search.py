@@ -1,18 +1,23 @@
 """Full-text search behind one function: FTS5 on SQLite, tsvector with GIN on PostgreSQL.
 
 Text is normalized here, not by the database, so both engines see the same
-words whatever their locale: casefolded, with every non-word character a
-space (so ``siz_test@devr7.ru`` is the words siz, test, devr7, ru).
+words whatever their locale: casefolded, without diacritics (FTS5's
+``remove_diacritics`` would fold e-diaeresis into e on SQLite only), with every
+non-word character a space (so ``siz_test@devr7.ru`` is the words siz, test,
+devr7, ru).
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, bindparam, literal_column, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.engine import dialect_name
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 MAX_QUERY_WORDS = 32
@@ -30,9 +35,15 @@ class SearchPart(enum.Enum):
 _PG_WEIGHT = {SearchPart.SUBJECT: "A", SearchPart.BODY: "B", SearchPart.PEOPLE: "C"}
 
 
+def _fold(value: str) -> str:
+    """Casefolded, without combining marks: ``Ёлка`` and ``елка`` are one word."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
 def words(value: str) -> list[str]:
     """The normalized words of a text."""
-    return [w for w in _NON_WORD.sub(" ", value.casefold()).split() if w]
+    return [w for w in _NON_WORD.sub(" ", _fold(value)).split() if w]
 
 
 def document(value: str) -> str:
@@ -46,7 +57,7 @@ async def index_message(
     """Add (or replace) a message in the search index."""
     subject_doc, body_doc = document(subject), document(body)
     people_doc = document(" ".join(people))
-    if session.bind.dialect.name == "sqlite":
+    if dialect_name(session) == "sqlite":
         await session.execute(text("DELETE FROM message_search WHERE rowid = :id"), {"id": message_id})
         await session.execute(
             text("INSERT INTO message_search(rowid, subject, body, people) VALUES (:id, :s, :b, :p)"),
@@ -68,7 +79,7 @@ async def unindex_messages(session: AsyncSession, message_ids: list[int]) -> Non
     """Drop destroyed messages from the index."""
     if not message_ids:
         return
-    column = "rowid" if session.bind.dialect.name == "sqlite" else "message_id"
+    column = "rowid" if dialect_name(session) == "sqlite" else "message_id"
     await session.execute(
         text(f"DELETE FROM message_search WHERE {column} IN :ids").bindparams(  # noqa: S608
             bindparam("ids", expanding=True)
@@ -90,9 +101,9 @@ def matching_ids(dialect: str, query: str, part: SearchPart, param: str) -> Colu
         phrase = " AND ".join(f'"{t}"*' for t in terms)
         if part is not SearchPart.ANY:
             phrase = f"{{{part.value}}} : ({phrase})"
-        sub = f"SELECT rowid FROM message_search WHERE message_search MATCH :{param}"
+        sub = f"SELECT rowid FROM message_search WHERE message_search MATCH :{param}"  # noqa: S608
     else:
         weight = _PG_WEIGHT.get(part, "")
         phrase = " & ".join(f"'{t}':*{weight}" for t in terms)
-        sub = f"SELECT message_id FROM message_search WHERE document @@ to_tsquery('simple', :{param})"
+        sub = f"SELECT message_id FROM message_search WHERE document @@ to_tsquery('simple', :{param})"  # noqa: S608
     return literal_column("messages.id").in_(text(sub).bindparams(bindparam(param, phrase)))

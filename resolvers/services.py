@@ -13,6 +13,8 @@ class AuthPolicy:
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 30 * 24 * 3600
     login_failures_allowed: int = 5
+    #: Failures from one client address (over any accounts) before the address is locked.
+    login_address_failures_allowed: int = 20
     login_failure_window: int = 60
     login_lockout: int = 300
 

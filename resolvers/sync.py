@@ -57,9 +57,7 @@ async def message_changes(
         raise BadUserInput("this state is from the future; resync", reason=CANNOT_CALCULATE)
     if since == current:
         return MessageChangeSet(since_state, state_string(current), False)
-    oldest = (
-        await session.execute(select(func.min(C.c.modseq)).where(C.c.owner_id == viewer.user_id))
-    ).scalar()
+    oldest = (await session.execute(select(func.min(C.c.modseq)).where(C.c.owner_id == viewer.user_id))).scalar()
     if oldest is None or oldest > since + 1:
         raise BadUserInput("this state is older than the kept change log; resync", reason=CANNOT_CALCULATE)
 
@@ -73,7 +71,7 @@ async def message_changes(
     first_kind: dict[int, str] = {}
     last_kind: dict[int, str] = {}
     new_state, has_more = current, False
-    for i, (modseq, kind, message_id) in enumerate(rows):
+    for i, (_modseq, kind, message_id) in enumerate(rows):
         if message_id not in first_kind and len(first_kind) >= limit:
             # Cut between modseqs so that the next call starts where this one ended.
             new_state, has_more = rows[i - 1][0], True

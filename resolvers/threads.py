@@ -1,9 +1,10 @@
-"""Reading mail threads: who may see one, one by id, and the filtered listing."""
+"""Reading mail threads: who may see one, one by id, its followers, and the filtered listing."""
 
 from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Follower, MailThread, Message
+from db.models import Follower, MailThread, Message, User
 from db.types import utcnow
 from resolvers.errors import BadUserInput, not_found
 from resolvers.paging import decode_cursor, encode_cursor, page_request
@@ -21,6 +22,7 @@ from resolvers.viewer import Viewer
 T = MailThread.__table__  # type: ignore[attr-defined]
 F = Follower.__table__  # type: ignore[attr-defined]
 M = Message.__table__  # type: ignore[attr-defined]
+U = User.__table__  # type: ignore[attr-defined]
 
 MAX_KEY_LENGTH = 255
 
@@ -85,12 +87,33 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     return or_(is_follower(viewer), has_messages(viewer))
 
 
-async def get_thread(session: AsyncSession, viewer: Viewer, thread_id: str) -> MailThreadRecord:
-    """A thread the viewer may see; NOT_FOUND otherwise."""
-    row = (await session.execute(select(T).where(T.c.id == str(thread_id), visible_to(viewer)))).mappings().first()
+async def get_thread(session: AsyncSession, viewer: Viewer, thread_id: str, *, lock: bool = False) -> MailThreadRecord:
+    """A thread the viewer may see; NOT_FOUND otherwise. ``lock`` takes its row lock
+    (PostgreSQL; a SQLite write holds the whole database already)."""
+    statement = select(T).where(T.c.id == str(thread_id), visible_to(viewer))
+    if lock:
+        statement = statement.with_for_update(of=T)
+    row = (await session.execute(statement)).mappings().first()
     if row is None:
         raise not_found("MailThread", thread_id)
     return MailThreadRecord.from_row(row)
+
+
+async def follower_ids(session: AsyncSession, thread_id: str) -> list[int]:
+    """The user ids that follow the thread, in the order they started following."""
+    rows = await session.execute(select(F.c.user_id).where(F.c.thread_id == thread_id).order_by(F.c.since, F.c.id))
+    return [int(r[0]) for r in rows]
+
+
+async def check_users(session: AsyncSession, user_ids: Iterable[int]) -> list[int]:
+    """``user_ids`` without duplicates, in their order; NOT_FOUND for an unknown one."""
+    wanted = list(dict.fromkeys(user_ids))
+    if wanted:
+        known = {r[0] for r in await session.execute(select(U.c.id).where(U.c.id.in_(wanted)))}
+        for uid in wanted:
+            if uid not in known:
+                raise not_found("User", uid)
+    return wanted
 
 
 async def key_exists(session: AsyncSession, thread_id: str) -> bool:
@@ -112,7 +135,7 @@ def draft_thread(viewer: Viewer, thread_id: str | None, name: str | None) -> Mai
 
 def _cursor_value(rec: MailThreadRecord, order: ThreadOrdering) -> Any:
     if order.field is ThreadOrderField.NAME:
-        return rec.name.casefold()
+        return rec.name_key if rec.name_key is not None else rec.name.casefold()
     value: datetime = rec.created_at if order.field is ThreadOrderField.CREATED_AT else rec.updated_at
     return value.isoformat()
 

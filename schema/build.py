@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, MaxIntrospectionDepthRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -22,6 +22,7 @@ from schema.errors import ErrorCodes, log_unexpected
 from schema.limits import introspection_depth_rule
 from schema.mutation import AuthMutation
 from schema.query import Query as ReadQuery
+from schema.subscriptions import StreamErrorCodes, Subscription
 from schema.sync import SyncQuery
 from schema.types.files import Attachment
 from schema.types.mailbox import Folder, Label
@@ -37,6 +38,9 @@ Query = merge_types("Query", QUERIES)
 
 MUTATIONS: tuple[type, ...] = (AuthMutation,)
 Mutation = merge_types("Mutation", MUTATIONS)
+
+SUBSCRIPTIONS: tuple[type, ...] = (Subscription,)
+SubscriptionRoot = merge_types("Subscription", SUBSCRIPTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +61,17 @@ def build_schema(limits: Limits | None = None) -> MailgateSchema:
     limits = limits or Limits()
     extensions: list[Any] = [
         ErrorCodes,
+        StreamErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        lambda: AddValidationRules([introspection_depth_rule(limits.max_introspection_depth)]),
+        # graphql-core's rule (no list field nested three deep under introspection) and ours.
+        lambda: AddValidationRules(
+            [MaxIntrospectionDepthRule, introspection_depth_rule(limits.max_introspection_depth)]
+        ),
         lambda: ValidationCache(maxsize=256),
     ]
-    return MailgateSchema(query=Query, mutation=Mutation, types=ENTITIES, extensions=extensions)
+    return MailgateSchema(
+        query=Query, mutation=Mutation, subscription=SubscriptionRoot, types=ENTITIES, extensions=extensions
+    )

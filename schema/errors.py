@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
@@ -21,24 +22,35 @@ def request_id_of(context: object) -> str | None:
     return getattr(context, "request_id", None)
 
 
-def coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
-    """The error a client sees: a domain error keeps its message and code; a request
-    error (parse, validation, variables) is BAD_USER_INPUT; anything else is masked."""
+def classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
+    """The code, message and extra extensions a client may see for ``error``.
+
+    A domain error keeps its message and code. A request error (parse, validation,
+    a variable its type could not read) is BAD_USER_INPUT. Anything else is
+    INTERNAL_SERVER_ERROR with a generic message.
+    """
     original = error.original_error
+    # graphql-core wraps what a scalar or enum raised while reading a variable.
+    while isinstance(original, GraphQLError):
+        original = original.original_error
     if isinstance(original, MailgateError):
-        extensions = {"code": original.code, **original.extensions}
-        message = original.message
-    elif error.path is None and not isinstance(original, Exception):
-        extensions = {"code": "BAD_USER_INPUT"}
-        message = error.message
-    elif error.path is None and isinstance(original, (ValueError, TypeError)):
-        # A variable or literal that its scalar could not read (a malformed date, say).
-        extensions = {"code": "BAD_USER_INPUT"}
-        message = error.message
-    else:
-        extensions = {"code": "INTERNAL_SERVER_ERROR"}
-        message = INTERNAL_MESSAGE
-    if request_id and extensions["code"] == "INTERNAL_SERVER_ERROR":
+        return original.code, original.message, dict(original.extensions)
+    if error.path is None and original is None:
+        return "BAD_USER_INPUT", error.message, {}
+    if error.path is None and isinstance(original, (ValueError, TypeError)) and error.nodes:
+        # A variable or literal that its scalar could not read (a malformed date, say):
+        # graphql-core points it at the variable or argument node.
+        return "BAD_USER_INPUT", error.message, {}
+    return "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE, {}
+
+
+def coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    """The error a client sees, with extensions.code; an internal one carries the request id."""
+    if (error.extensions or {}).get("code") and error.original_error is None:
+        return error  # coded already
+    code, message, extra = classify(error)
+    extensions = {"code": code, **extra}
+    if request_id and code == "INTERNAL_SERVER_ERROR":
         extensions["requestId"] = request_id
     return GraphQLError(
         message=message,
@@ -52,10 +64,10 @@ def coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    original = error.original_error
-    if isinstance(original, MailgateError):
+    """Whether ``error`` is masked as INTERNAL_SERVER_ERROR (and so must be logged)."""
+    if (error.extensions or {}).get("code") and error.original_error is None:
         return False
-    return error.path is not None
+    return classify(error)[0] == "INTERNAL_SERVER_ERROR"
 
 
 class ErrorCodes(SchemaExtension):

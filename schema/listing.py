@@ -8,7 +8,7 @@ from resolvers.records import FolderRecord
 from schema.context import Info
 from schema.enums import OrderDirection
 from schema.inputs import MessageFilter, MessageOrder
-from schema.selection import selected_names
+from schema.selection import child_names
 from schema.types.message import MessageConnection, messages_of
 
 
@@ -51,7 +51,7 @@ async def message_connection(
 ) -> MessageConnection:
     """One page of the viewer's messages, with what the selection asks of them loaded once."""
     viewer = info.context.require(ApiPermission.READ)
-    names = selected_names(info)
+    names = child_names(info)
     async with info.context.db.read() as session:
         page = await list_messages(
             session,

@@ -10,6 +10,7 @@ import strawberry
 
 from db.models import ApiPermission
 from resolvers import auth
+from resolvers.errors import Unauthenticated
 from schema.context import Info
 from schema.enums import Permission
 from schema.query import api_token
@@ -41,9 +42,7 @@ class AuthMutation:
     @strawberry.mutation(description="Revoke the token this request carries.")
     async def logout(self, info: Info) -> bool:
         viewer = info.context.viewer
-        if viewer is None:
-            from resolvers.errors import Unauthenticated
-
+        if viewer is None:  # any token may end itself, whatever its permissions
             raise Unauthenticated("sign in first: send Authorization: Bearer <token>")
         async with info.context.db.write() as session:
             return await auth.logout(session, viewer)

@@ -104,7 +104,7 @@ class Query:
     ) -> MessageConnection:
         info.context.require(READ)
         folder = None
-        if folder_id:
+        if folder_id is not None and folder_id is not strawberry.UNSET:  # null or absent: every folder
             folder = await info.context.loaders.folder.load(parse_id(folder_id, "Folder"))
             if folder is None:
                 raise not_found("Folder", folder_id)

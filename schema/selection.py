@@ -29,7 +29,22 @@ def selected_names(info: Info) -> frozenset[str]:
     return frozenset(names)
 
 
-def later(awaitable: Awaitable[T], convert: Callable[[T], R]) -> R:
+def child_names(info: Info) -> frozenset[str]:
+    """The field names selected directly below the current field (through fragments)."""
+    names: set[str] = set()
+    stack: list[Selection] = []
+    for f in info.selected_fields:
+        stack.extend(f.selections)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, SelectedField):
+            names.add(node.name)
+        elif isinstance(node, (FragmentSpread, InlineFragment)):
+            stack.extend(node.selections)
+    return frozenset(names)
+
+
+def later(awaitable: Awaitable[Any], convert: Callable[[Any], R]) -> R:
     """An awaitable of ``convert(result)``, returned from a sync field.
 
     graphql-core awaits whatever a resolver returns, so a field whose data was

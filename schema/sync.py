@@ -25,9 +25,7 @@ class MessageChanges:
 @strawberry.type
 class SyncQuery:
     @strawberry.field(description="Changes to the user's messages since a state string from an earlier answer. (READ)")
-    async def message_changes(
-        self, info: Info, since_state: str, max_changes: Optional[int] = 500
-    ) -> MessageChanges:
+    async def message_changes(self, info: Info, since_state: str, max_changes: Optional[int] = 500) -> MessageChanges:
         viewer = info.context.require(ApiPermission.READ)
         async with info.context.db.read() as session:
             changes = await message_changes(session, viewer, since_state, max_changes)

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from app.main import create_app, make_services
 from app.settings import Settings
 from db.engine import Database
+from resolvers import auth, users
 from resolvers.services import Services
 from tests.utils.databases import PostgresTemplate, SqliteTemplate, reset_postgres
 from tests.utils.graphql import Client
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with tiny costs: the same code path, a hundred times faster than production's."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(users, "password_hasher", cheap)
+    monkeypatch.setattr(auth, "password_hasher", cheap)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("not a real password"))
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +63,11 @@ async def db(database_url: str, backend: str) -> AsyncIterator[Database]:
     if backend == "postgresql":
         await reset_postgres(database)
     yield database
+    # A query cut short by an error leaves sibling fields' reads running as tasks;
+    # let them finish so their connections go back before the pool closes.
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if pending:
+        await asyncio.wait(pending, timeout=10)
     await database.dispose()
 
 

@@ -8,7 +8,7 @@ from email import policy
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,9 +54,14 @@ def header_address(value: dict[str, Any]) -> HeaderAddress:
     return HeaderAddress(display_name=value.get("name") or "", username=local or address, domain=domain)
 
 
+#: CRLF lines, and 7-bit on the wire: non-ASCII text goes quoted-printable or base64,
+#: so the message passes relays without 8BITMIME and reads back anywhere.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+
+
 def build_email(env: Envelope, *, include_bcc: bool = False) -> EmailMessage:
     """The message: text, HTML alternative, attachments (RFC 2231 names) and headers."""
-    msg = EmailMessage(policy=policy.SMTP)
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = header_address(env.sender)
     if env.to:
         msg["To"] = [header_address(a) for a in env.to]
@@ -88,7 +93,8 @@ def build_email(env: Envelope, *, include_bcc: bool = False) -> EmailMessage:
         msg.add_alternative(env.html_body, subtype="html", charset="utf-8")
     inline = [p for p in env.parts if p.is_inline and p.content_id]
     if inline and env.html_body:
-        html_part = msg.get_payload()[-1] if msg.is_multipart() else msg
+        payload = msg.get_payload()
+        html_part = cast(EmailMessage, payload[-1] if isinstance(payload, list) else msg)
         for part in inline:
             maintype, _, subtype = part.mime_type.partition("/")
             html_part.add_related(

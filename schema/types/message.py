@@ -131,7 +131,7 @@ class Message:
         pre = self._pre.folders
         if pre is not None and self._rec.folder_id in pre:
             return pre[self._rec.folder_id]  # type: ignore[return-value]
-        return later(info.context.loaders.folder.load(self._rec.folder_id), Folder.maybe)  # type: ignore[arg-type]
+        return later(info.context.loaders.folder.load(self._rec.folder_id), Folder.from_record)
 
     @strawberry.field
     def thread(self, info: Info) -> _ThreadRef | None:

@@ -33,7 +33,11 @@ async def test_each_entity_type_resolves_through_entities(db: Database, client: 
     label = await make_label(db, user, "Работа")
     thread = await make_thread(db, user, "Договор поставки")
     message = await deliver(
-        db, user, subject="Счёт", thread_id=thread, label_ids=[label.id],
+        db,
+        user,
+        subject="Счёт",
+        thread_id=thread,
+        label_ids=[label.id],
         files=[("Док.docx", "application/octet-stream", b"docx bytes")],
     )
     me = await client.login("user_test")

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, update
+
 from db.engine import Database
-from db.models import ApiPermission
+from db.models import ApiPermission, Folder, Message
+from db.types import utcnow
 from resolvers.blobs import put_blob
 from resolvers.labels import create_label
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewAttachment, NewMessage, store_message
 from resolvers.records import LabelRecord, UserRecord
-from resolvers.thread_store import insert_thread
+from resolvers.thread_store import add_followers, insert_thread
 from resolvers.users import create_user
 from resolvers.viewer import Viewer
 
@@ -75,3 +78,33 @@ async def deliver(
             **fields,
         )
         return await store_message(session, owner.id, target.id, new)
+
+
+async def make_folder(
+    db: Database, user: UserRecord, name: str, *, parent_id: int | None = None, sort_order: int = 0
+) -> int:
+    """A folder of the user's, inserted directly (createFolder is another area's)."""
+    folders = Folder.__table__  # type: ignore[attr-defined]
+    async with db.write() as session:
+        statement = insert(folders).values(
+            owner_id=user.id, name=name, role=None, parent_id=parent_id, sort_order=sort_order, created_at=utcnow()
+        )
+        return int((await session.execute(statement.returning(folders.c.id))).scalar_one())
+
+
+async def folder_id(db: Database, user: UserRecord, role: str) -> int:
+    """The id of one of the user's system folders."""
+    async with db.read() as session:
+        return (await folder_by_role(session, user.id, role)).id
+
+
+async def set_message(db: Database, message_id: int, **values: Any) -> None:
+    """Change columns of a message row directly, for states no mutation makes yet."""
+    messages = Message.__table__  # type: ignore[attr-defined]
+    async with db.write() as session:
+        await session.execute(update(messages).where(messages.c.id == message_id).values(**values))
+
+
+async def follow(db: Database, thread_id: str, *user_ids: int) -> None:
+    async with db.write() as session:
+        await add_followers(session, thread_id, user_ids)
