@@ -1,4 +1,4 @@
-"""The ``mailgate`` command: serve, migrate, demo, create-user, export-schema.
+"""The ``mailgate`` command: serve, migrate, demo, create-user, export-schema, import-mbox, smtpd.
 
 Settings come from ``MAILGATE_*`` variables (``app.settings``); progress goes
 to stderr through rich, so ``mailgate export-schema > schema.graphql`` writes
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -73,6 +74,54 @@ async def _create_user(settings: Settings, login: str, name: str, email: str, pa
         await db.dispose()
     err.print(f"[green]✓[/] user {user.login} <{user.email}> created (id {user.id})")
     return 0
+
+
+async def _import_mbox(settings: Settings, path: str, login: str, folder: str | None) -> int:
+    """Import an mbox or .eml file into a user's folder with a progress bar."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from db.engine import Database
+    from resolvers.errors import MailgateError
+    from resolvers.mail_import import ImportOutcome, import_mbox_file
+
+    try:
+        size = await asyncio.to_thread(lambda: Path(path).stat().st_size)
+    except OSError as exc:
+        err.print(f"[red]✗[/] cannot read {path}: {exc.strerror}")
+        return 1
+    db = Database(settings.database_url)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err) as bar:
+            task = bar.add_task(f"Importing {Path(path).name}", total=size)
+
+            def advance(outcome: ImportOutcome, bytes_read: int) -> None:
+                bar.update(task, completed=bytes_read, description=f"{outcome.created} imported")
+
+            outcome = await import_mbox_file(db, path, login, folder, advance, domain=settings.mail_domain)
+    except MailgateError as exc:
+        err.print(f"[red]✗[/] {exc.message}")
+        return 1
+    finally:
+        await db.dispose()
+    for number, message in outcome.errors[:20]:
+        err.print(f"[yellow]•[/] message {number}: {message}")
+    err.print(f"[green]✓[/] {outcome.created} messages imported, {outcome.failed} failed")
+    return 0 if outcome.failed == 0 else 2
+
+
+async def _smtpd(settings: Settings, host: str, port: int, lmtp: bool) -> None:
+    from app.main import make_services
+    from app.smtpd import serve_smtp
+
+    services = make_services(settings)
+    err.print(f"[bold]mailgate {'LMTP' if lmtp else 'SMTP'}[/] on {host}:{port} for local users (Ctrl+C stops)")
+    try:
+        await serve_smtp(services, host, port, lmtp=lmtp)
+    finally:
+        await services.db.dispose()
 
 
 def _safe_url(url: str) -> str:
@@ -192,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--email", required=True)
     user.add_argument("--password", required=True, help="at least 8 characters")
 
+    mbox = commands.add_parser("import-mbox", help="import an mbox or .eml file into a user's mailbox")
+    mbox.add_argument("path")
+    mbox.add_argument("--user", required=True, help="the login of the mailbox owner")
+    mbox.add_argument("--folder", help="a folder name or role (default: the Inbox)")
+
+    smtpd = commands.add_parser("smtpd", help="accept mail for local users over SMTP (or LMTP)")
+    smtpd.add_argument("--host", default="127.0.0.1")
+    smtpd.add_argument("--port", type=int, default=2525)
+    smtpd.add_argument("--lmtp", action="store_true", help="speak LMTP (one reply per recipient)")
+
     export = commands.add_parser("export-schema", help="print the served GraphQL SDL")
     export.add_argument(
         "--federation",
@@ -217,6 +276,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "create-user":
         return asyncio.run(_create_user(settings, args.login, args.name or args.login, args.email, args.password))
+    if args.command == "import-mbox":
+        return asyncio.run(_import_mbox(settings, args.path, args.user, args.folder))
+    if args.command == "smtpd":
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_smtpd(settings, args.host, args.port, args.lmtp))
+        return 0
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from app.background import BackgroundWorker
 from app.events import make_event_bus
 from app.files import download_attachment, download_message
 from app.graphql import MailgateGraphQL
@@ -80,7 +81,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if await load_demo_data(services.db, domain=settings.mail_domain):
                 log.info("demo data loaded: sign in as user_test / TestPassword")
         await events.start()
+        worker = BackgroundWorker(services)
+        worker.start()
         yield
+        await worker.stop()
         await events.stop()
         await services.db.dispose()
 

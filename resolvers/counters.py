@@ -37,6 +37,17 @@ class CounterDeltas:
         for label_id in label_ids:
             self.labels[label_id][1] += delta
 
+    def add_label(self, label_id: int, *, unread: bool, sign: int = 1) -> None:
+        """A message (unread or not) got this label (sign=1) or lost it (sign=-1)."""
+        lab = self.labels[label_id]
+        lab[0] += sign
+        lab[1] += sign if unread else 0
+
+    def move_message(self, from_folder: int, to_folder: int, *, unread: bool) -> None:
+        """A message left one folder for another; its labels keep their counts."""
+        self.add_message(from_folder, (), unread=unread, sign=-1)
+        self.add_message(to_folder, (), unread=unread)
+
     @property
     def touched_folders(self) -> list[int]:
         return [fid for fid, (t, u) in self.folders.items() if t or u]

@@ -19,9 +19,12 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorCodes, log_unexpected
+from schema.import_mutations import ImportMutation
 from schema.limits import introspection_depth_rule
+from schema.mailbox_mutations import MailboxMutation
 from schema.mutation import AuthMutation
 from schema.query import Query as ReadQuery
+from schema.send_mutations import SendMutation
 from schema.subscriptions import StreamErrorCodes, Subscription
 from schema.sync import SyncQuery
 from schema.types.files import Attachment
@@ -36,7 +39,12 @@ ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
 QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery)
 Query = merge_types("Query", QUERIES)
 
-MUTATIONS: tuple[type, ...] = (AuthMutation,)
+MUTATIONS: tuple[type, ...] = (
+    AuthMutation,
+    MailboxMutation,
+    ImportMutation,
+    SendMutation,
+)
 Mutation = merge_types("Mutation", MUTATIONS)
 
 SUBSCRIPTIONS: tuple[type, ...] = (Subscription,)
