@@ -13,12 +13,14 @@ from starlette.routing import Route, WebSocketRoute
 
 from app.background import BackgroundWorker
 from app.events import make_event_bus
+from app.file_store import file_routes
 from app.files import download_attachment, download_message
 from app.graphql import MailgateGraphQL
 from app.limits import RequestSizeLimit
 from app.settings import Settings, get_settings
 from db.engine import Database
 from db.migrate import upgrade
+from resolvers.import_jobs import fail_abandoned_jobs, stop_jobs
 from resolvers.links import LinkSigner
 from resolvers.services import AuthPolicy, Services
 from schema.build import Limits, build_schema
@@ -81,9 +83,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if await load_demo_data(services.db, domain=settings.mail_domain):
                 log.info("demo data loaded: sign in as user_test / TestPassword")
         await events.start()
+        await fail_abandoned_jobs(services.db)
         worker = BackgroundWorker(services)
         worker.start()
         yield
+        await stop_jobs()
         await worker.stop()
         await events.stop()
         await services.db.dispose()
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             WebSocketRoute("/graphql", graphql_app),
             Route("/files/attachment/{ident:int}", download_attachment),
             Route("/files/message/{ident:int}", download_message),
+            *file_routes(),
         ],
         lifespan=lifespan,
     )

@@ -27,6 +27,8 @@ from schema.query import Query as ReadQuery
 from schema.send_mutations import SendMutation
 from schema.subscriptions import StreamErrorCodes, Subscription
 from schema.sync import SyncQuery
+from schema.thread_files import ThreadFilesMutation, ThreadFilesQuery, ThreadFilesSubscription
+from schema.thread_mutations import ThreadMutation
 from schema.types.files import Attachment
 from schema.types.mailbox import Folder, Label
 from schema.types.message import Message
@@ -36,7 +38,7 @@ from schema.types.user import User
 ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
 
 #: Each area of the contract adds its queries and mutations here.
-QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery)
+QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery, ThreadFilesQuery)
 Query = merge_types("Query", QUERIES)
 
 MUTATIONS: tuple[type, ...] = (
@@ -44,10 +46,12 @@ MUTATIONS: tuple[type, ...] = (
     MailboxMutation,
     ImportMutation,
     SendMutation,
+    ThreadMutation,
+    ThreadFilesMutation,
 )
 Mutation = merge_types("Mutation", MUTATIONS)
 
-SUBSCRIPTIONS: tuple[type, ...] = (Subscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (Subscription, ThreadFilesSubscription)
 SubscriptionRoot = merge_types("Subscription", SUBSCRIPTIONS)
 
 

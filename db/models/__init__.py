@@ -3,6 +3,7 @@
 from db.models.auth import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User
 from db.models.changes import Change, ChangeKind
 from db.models.files import Attachment, Blob
+from db.models.generated import GeneratedFile
 from db.models.jobs import ImportJob
 from db.models.mailbox import Folder, FolderRole, Label, MessageLabel
 from db.models.messages import (
@@ -27,6 +28,7 @@ __all__ = [
     "Folder",
     "FolderRole",
     "Follower",
+    "GeneratedFile",
     "ImportJob",
     "InviteStatus",
     "Label",

@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.errors import MailgateError
 from resolvers.loaders import ThreadCounters
+from resolvers.printing import print_link
 from resolvers.records import FollowerRecord, MailThreadRecord, Page
 from resolvers.threads import get_thread
 from schema.context import Info
@@ -137,7 +138,8 @@ class MailThread:
 
     @strawberry.field(description="Links for this thread's printout.")
     def print_url(self, info: Info) -> str:
-        return info.context.links.sign("print", self._rec.id).url
+        viewer = info.context.viewer
+        return print_link(info.context.links, viewer.user_id if viewer else 0, self._rec.id).url
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> MailThread | None:
