@@ -100,3 +100,39 @@ async def test_max_changes_must_be_positive(db: Database, client: Client) -> Non
     await make_user(db, "user_test")
     me = await client.login("user_test")
     assert await me.error_codes(CHANGES, {"s": "0", "n": 0}) == ["BAD_USER_INPUT"]
+
+
+async def test_sends_moves_flags_and_deletes_each_land_once_in_their_group(db: Database, client: Client) -> None:
+    user = await make_user(db, "user_test", "Сизый Федор Петрович", "siz_test@devr7.ru")
+    await make_user(db, "filip_test", "Филиппов Филипп Филиппович", "filip_test@devr7.ru")
+    kept = await deliver(db, user, subject="Останется")
+    flagged = await deliver(db, user, subject="Пометим")
+    moved = await deliver(db, user, subject="Переложим")
+    doomed = await deliver(db, user, subject="Удалим")
+    me = await client.login("user_test")
+    start = await _state(me)
+
+    sent = (
+        await me.data(
+            'mutation { sendMessage(input: {to: ["filip_test@devr7.ru"], subject: "Новое", body: "x"}) { id } }'
+        )
+    )["sendMessage"]["id"]
+    archive = next(f["id"] for f in (await me.data("{ folders { id role } }"))["folders"] if f["role"] == "ARCHIVE")
+    await me.data(f'mutation {{ markAsRead(ids: ["{flagged}"]) {{ count }} }}')
+    await me.data(f'mutation {{ markAsImportant(ids: ["{flagged}"]) {{ count }} }}')
+    await me.data(f'mutation {{ moveMessages(ids: ["{moved}"], toFolderId: "{archive}") {{ count }} }}')
+    await me.data(f'mutation {{ deleteMessages(ids: ["{doomed}"], permanent: true) {{ count }} }}')
+    # Created and destroyed within the window: the client never needs to hear of it.
+    brief = (await me.data('mutation { saveDraft(input: {subject: "Черновик", to: ["filip_test@devr7.ru"]}) { id } }'))[
+        "saveDraft"
+    ]["id"]
+    await me.data(f'mutation {{ deleteMessages(ids: ["{brief}"], permanent: true) {{ count }} }}')
+
+    changes = (await me.data(CHANGES, {"s": start}))["messageChanges"]
+
+    assert [m["id"] for m in changes["created"]] == [sent]
+    assert sorted(int(m["id"]) for m in changes["updated"]) == sorted([flagged, moved])
+    assert changes["destroyed"] == [str(doomed)]
+    every = [m["id"] for m in changes["created"] + changes["updated"]] + changes["destroyed"]
+    assert len(every) == len(set(every))
+    assert str(kept) not in every and brief not in every
