@@ -30,9 +30,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mail.mime import Envelope, MimePart, build_email
+from app.mail.mime import build_email, stored_envelope
 from app.mail.relay import Outcome, RelayConfig, RelayConfigError, relay
-from db.models import Attachment, Blob, ChangeKind, DeliveryStatus, Message, MessageBody, OutboxEntry
+from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.services import Services
@@ -100,38 +100,10 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = BATCH) ->
 
 async def outgoing_source(session: AsyncSession, message_id: int) -> tuple[bytes, str] | None:
     """What recipients get of the sender's copy (no Bcc header), and the envelope sender."""
-    b = MessageBody.__table__  # type: ignore[attr-defined]
-    a = Attachment.__table__  # type: ignore[attr-defined]
-    blobs = Blob.__table__  # type: ignore[attr-defined]
-    row = (await session.execute(select(M).where(M.c.id == message_id))).mappings().first()
-    if row is None:
+    stored = await stored_envelope(session, message_id)
+    if stored is None:
         return None
-    body = (await session.execute(select(b).where(b.c.message_id == message_id))).mappings().first()
-    files = (
-        await session.execute(
-            select(a.c.file_name, a.c.mime_type, a.c.content_id, a.c.is_inline, blobs.c.data)
-            .join(blobs, blobs.c.sha256 == a.c.blob_sha256)
-            .where(a.c.message_id == message_id)
-            .order_by(a.c.id)
-        )
-    ).all()
-    env = Envelope(
-        sender={"name": row["from_name"], "address": row["from_address"]},
-        subject=row["subject"],
-        body=body["body"] if body else "",
-        html_body=body["html_body"] if body else None,
-        to=row["to_addrs"],
-        cc=row["cc_addrs"],
-        reply_to=row["reply_to_addrs"],
-        date=row["date"],
-        message_id=row["message_id_header"],
-        in_reply_to=row["in_reply_to"],
-        references=row["references"],
-        important=row["important"],
-        read_receipt=row["read_receipt_requested"],
-        return_receipt=row["return_receipt_requested"],
-        parts=[MimePart(f.file_name, f.mime_type, bytes(f.data), f.content_id, f.is_inline) for f in files],
-    )
+    row, env = stored
     return build_email(env, include_bcc=False).as_bytes(), row["from_address"]
 
 

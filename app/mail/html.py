@@ -20,6 +20,7 @@ or saved as a draft):
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import nh3
@@ -169,11 +170,14 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(value: str) -> str:
-    """A readable plain-text version of an HTML body."""
+    """A readable plain-text version of an HTML body (also the body of mail that has only HTML)."""
     parser = _TextExtractor()
-    parser.feed(value)
-    parser.close()
-    text = "".join(parser.parts)
+    try:
+        parser.feed(value)
+        parser.close()
+        text = "".join(parser.parts)
+    except Exception:  # HTMLParser is forgiving; this is the last resort
+        text = unescape(re.sub(r"<[^>]*>", " ", value))
     lines = [line.strip(" ") for line in text.replace("\xa0", " ").splitlines()]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text)

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attachment, Blob, Message, MessageBody
@@ -116,19 +116,39 @@ def build_email(env: Envelope, *, include_bcc: bool = False) -> EmailMessage:
 
 async def message_source(session: AsyncSession, message_id: int) -> bytes | None:
     """The RFC 5322 bytes of a stored message: its original source, or one built from its fields."""
-    m, b, a, blobs = (
-        Message.__table__,  # type: ignore[attr-defined]
+    row = await _message_row(session, message_id)
+    if row is None:
+        return None
+    if row["raw_sha256"]:
+        blobs = Blob.__table__  # type: ignore[attr-defined]
+        data = (await session.execute(select(blobs.c.data).where(blobs.c.sha256 == row["raw_sha256"]))).scalar()
+        if data is not None:
+            return bytes(data)
+    env = await _envelope_of(session, row)
+    # The owner's own copy keeps Bcc: it is their record of who got it.
+    return build_email(env, include_bcc=bool(row["was_sent"])).as_bytes()
+
+
+async def stored_envelope(session: AsyncSession, message_id: int) -> tuple[RowMapping, Envelope] | None:
+    """A stored message's row and the Envelope built from its fields, body and attachments."""
+    row = await _message_row(session, message_id)
+    if row is None:
+        return None
+    return row, await _envelope_of(session, row)
+
+
+async def _message_row(session: AsyncSession, message_id: int) -> RowMapping | None:
+    m = Message.__table__  # type: ignore[attr-defined]
+    return (await session.execute(select(m).where(m.c.id == message_id))).mappings().first()
+
+
+async def _envelope_of(session: AsyncSession, row: RowMapping) -> Envelope:
+    b, a, blobs = (
         MessageBody.__table__,  # type: ignore[attr-defined]
         Attachment.__table__,  # type: ignore[attr-defined]
         Blob.__table__,  # type: ignore[attr-defined]
     )
-    row = (await session.execute(select(m).where(m.c.id == message_id))).mappings().first()
-    if row is None:
-        return None
-    if row["raw_sha256"]:
-        data = (await session.execute(select(blobs.c.data).where(blobs.c.sha256 == row["raw_sha256"]))).scalar()
-        if data is not None:
-            return bytes(data)
+    message_id = row["id"]
     body = (await session.execute(select(b).where(b.c.message_id == message_id))).mappings().first()
     files = (
         await session.execute(
@@ -138,7 +158,7 @@ async def message_source(session: AsyncSession, message_id: int) -> bytes | None
             .order_by(a.c.id)
         )
     ).all()
-    env = Envelope(
+    return Envelope(
         sender={"name": row["from_name"], "address": row["from_address"]},
         subject=row["subject"],
         body=body["body"] if body else "",
@@ -156,5 +176,3 @@ async def message_source(session: AsyncSession, message_id: int) -> bytes | None
         return_receipt=row["return_receipt_requested"],
         parts=[MimePart(f.file_name, f.mime_type, bytes(f.data), f.content_id, f.is_inline) for f in files],
     )
-    # The owner's own copy keeps Bcc: it is their record of who got it.
-    return build_email(env, include_bcc=bool(row["was_sent"])).as_bytes()

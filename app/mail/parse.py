@@ -14,7 +14,6 @@ an unknown charset falls back to UTF-8, then windows-1251, never to an error.
 
 from __future__ import annotations
 
-import html
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -24,8 +23,8 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 
+from app.mail.html import html_to_text
 from app.mail.invites import invite_status
 
 
@@ -199,46 +198,6 @@ def _check(raw: bytes, msg: Message) -> None:
     present = {k.lower() for k in msg}
     if not present.intersection(_IDENTIFYING):
         raise ParseError("no usable headers: none of From, Sender, Date, Message-ID, Subject, To")
-
-
-class _HtmlText(HTMLParser):
-    """The text of an HTML body: blocks become lines, script and style are dropped."""
-
-    _BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self.skip += 1
-        elif tag in self._BLOCKS:
-            self.out.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self.skip = max(0, self.skip - 1)
-        elif tag in self._BLOCKS:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Plain text from HTML, for a message that has only an HTML body."""
-    reader = _HtmlText()
-    try:
-        reader.feed(markup)
-        reader.close()
-        text = "".join(reader.out)
-    except Exception:  # HTMLParser is forgiving; this is the last resort
-        text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _payload(part: Message) -> bytes:
