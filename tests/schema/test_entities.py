@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from db.engine import Database
 from tests.utils.factories import deliver, make_label, make_thread, make_user
 from tests.utils.graphql import Client
+from tests.utils.statements import counting
 
 ENTITIES = """
 query($r: [_Any!]!) {
@@ -98,19 +97,9 @@ async def test_a_batch_of_messages_is_one_statement(db: Database, client: Client
     user = await make_user(db, "user_test")
     ids = [await deliver(db, user, subject=f"m{i}") for i in range(30)]
     me = await client.login("user_test")
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "FROM messages" in statement:
-            statements.append(statement)
-
-    for engine in db.engines:
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with counting(db) as run:
         data = await me.data(ENTITIES, {"r": [{"__typename": "Message", "id": str(i)} for i in ids]})
-    finally:
-        for engine in db.engines:
-            event.remove(engine.sync_engine, "before_cursor_execute", count)
+    statements = [s for s in run if "FROM messages" in s]
 
     assert [e["subject"] for e in data["_entities"]] == [f"m{i}" for i in range(30)]
     assert len(statements) == 1

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-
 from db.engine import Database
 from tests.utils.factories import deliver, folder_id, follow, make_label, make_thread, make_user
 from tests.utils.graphql import Client
+from tests.utils.statements import counting
 
 LIST = """query($folderId: ID, $first: Int) { messages(folderId: $folderId, first: $first) {
   nodes { id subject folder { name } thread { name } labels { name } attachments { fileName } } } }"""
@@ -18,24 +13,6 @@ LIST = """query($folderId: ID, $first: Int) { messages(folderId: $folderId, firs
 THREADS = """query($first: Int) { mailThreads(first: $first) { totalCount nodes { id name
   followers { since user { login } } messageIsFollower messageNeedaction messageNeedactionCounter
   messageHasError messageAttachmentCount hasMessage } } }"""
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[list[str]]:
-    """The SQL statements run on every engine of ``db`` inside the block."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engines = [engine.sync_engine for engine in db.engines]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_message_page_costs_the_same_for_1_and_50(db: Database, client: Client) -> None:

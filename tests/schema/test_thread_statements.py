@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-
 from db.engine import Database
 from resolvers.thread_store import insert_thread
 from tests.utils.factories import deliver, make_user
 from tests.utils.graphql import Client
+from tests.utils.statements import counting
 
 THREADS = """query($first: Int) { mailThreads(first: $first) { totalCount nodes { id name
   followers { id since user { login name } } messageIsFollower messageNeedaction messageNeedactionCounter
   messageHasError messageHasErrorCounter messageHasSmsError messageAttachmentCount hasMessage
   attachments { fileName } } } }"""
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[list[str]]:
-    """The SQL statements run on every engine of ``db`` inside the block."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engines = [engine.sync_engine for engine in db.engines]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_follower_lookups_for_a_page_are_one_statement(db: Database, client: Client) -> None:
