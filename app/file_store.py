@@ -28,7 +28,8 @@ from resolvers.generated_files import ERROR_REPORT, LinkTarget, read_file, verif
 from resolvers.links import LinkError
 from resolvers.printing import PRINT, REPORT, REPORT_HEADERS, report_lines, thread_printout
 from resolvers.services import Services
-from resolvers.thread_sheets import COLUMNS, export_rows
+from resolvers.thread_export import export_rows
+from resolvers.thread_sheets import COLUMNS
 from resolvers.threads import ThreadQuery
 from resolvers.viewer import Viewer
 

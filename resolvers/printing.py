@@ -22,7 +22,7 @@ from resolvers.generated_files import sign_file
 from resolvers.links import LinkSigner, SignedLink
 from resolvers.loaders import Loaders
 from resolvers.records import MailThreadRecord
-from resolvers.thread_sheets import follower_logins, thread_batches
+from resolvers.thread_export import follower_logins, thread_batches
 from resolvers.threads import ThreadQuery, get_thread
 from resolvers.viewer import Viewer
 

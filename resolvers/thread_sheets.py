@@ -1,4 +1,4 @@
-"""Mail threads as sheet rows: the columns, the export rows, and the import.
+"""Mail threads as sheet rows: the columns, reading a sheet, and the import (the export is thread_export.py).
 
 The sheet has three columns, the same for the template, the export and the import,
 so that an export imports back unchanged:
@@ -21,11 +21,11 @@ which imports nothing of ours (like app/mail).
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +36,7 @@ from db.types import utcnow
 from resolvers.errors import BadUserInput, Conflict, MailgateError
 from resolvers.generated_files import ERROR_REPORT, StoredFile, store_file
 from resolvers.thread_store import MAX_NAME, ThreadInput, insert_thread, update_thread
-from resolvers.threads import ThreadQuery, check_key, is_follower, needs_action, new_key, visible_to
+from resolvers.threads import check_key, new_key, visible_to
 from resolvers.viewer import Viewer
 
 T = MailThread.__table__  # type: ignore[attr-defined]
@@ -46,8 +46,6 @@ U = User.__table__  # type: ignore[attr-defined]
 ID, NAME, FOLLOWERS = "id", "name", "followers"
 COLUMNS: tuple[str, ...] = (ID, NAME, FOLLOWERS)
 ERROR_COLUMN = "error"
-#: Threads read at once by an export (keyset batches: memory stays flat).
-EXPORT_BATCH = 1000
 #: Rows saved in one unit of work by an import; progress is reported after each.
 IMPORT_BATCH = 100
 #: ImportResult.errors lists at most this many rows; the error report has them all.
@@ -62,66 +60,6 @@ SHEET_MIME_TYPES = MIME_TYPES
 def open_sheet(data: bytes) -> tuple[str, Iterator[list[str]]]:
     """The format of an uploaded sheet (told by its content) and its rows, the header row first."""
     return sheet_format(data[:8]), read_rows(io.BytesIO(data))
-
-
-# ---------------------------------------------------------------------------
-# Export
-# ---------------------------------------------------------------------------
-
-
-def thread_conditions(viewer: Viewer, q: ThreadQuery) -> list[ColumnElement[bool]]:
-    """The mailThreads filter: the threads the viewer sees that match ``q``."""
-    conds: list[ColumnElement[bool]] = [visible_to(viewer)]
-    if q.id_eq is not None:
-        conds.append(T.c.id == str(q.id_eq))
-    if q.name_like:
-        conds.append(T.c.name_key.contains(q.name_like.casefold(), autoescape=True))
-    if q.is_follower is not None:
-        conds.append(is_follower(viewer) if q.is_follower else ~is_follower(viewer))
-    if q.needaction is not None:
-        conds.append(needs_action(viewer) if q.needaction else ~needs_action(viewer))
-    return conds
-
-
-async def thread_batches(
-    db: Database, viewer: Viewer, q: ThreadQuery, batch: int = EXPORT_BATCH
-) -> AsyncIterator[list[tuple[str, str]]]:
-    """(id, name) of the matching threads in id order, ``batch`` at a time, each read on a short session."""
-    conds = thread_conditions(viewer, q)
-    last: str | None = None
-    while True:
-        statement = select(T.c.id, T.c.name).where(*conds)
-        if last is not None:
-            statement = statement.where(T.c.id > last)
-        async with db.read() as session:
-            rows = [(r.id, r.name) for r in await session.execute(statement.order_by(T.c.id).limit(batch))]
-        if rows:
-            yield rows
-        if len(rows) < batch:
-            return
-        last = rows[-1][0]
-
-
-async def follower_logins(session: AsyncSession, thread_ids: list[str]) -> dict[str, list[str]]:
-    """The followers' logins of each thread, in the order they started following."""
-    statement = (
-        select(F.c.thread_id, U.c.login)
-        .join(U, U.c.id == F.c.user_id)
-        .where(F.c.thread_id.in_(thread_ids))
-        .order_by(F.c.thread_id, F.c.since, F.c.id)
-    )
-    found: dict[str, list[str]] = {}
-    for thread_id, login in await session.execute(statement):
-        found.setdefault(thread_id, []).append(login)
-    return found
-
-
-async def export_rows(db: Database, viewer: Viewer, q: ThreadQuery) -> AsyncIterator[list[list[str]]]:
-    """The export's rows (``COLUMNS``), one batch at a time."""
-    async for batch in thread_batches(db, viewer, q):
-        async with db.read() as session:
-            followers = await follower_logins(session, [tid for tid, _ in batch])
-        yield [[tid, name, ", ".join(followers.get(tid, ()))] for tid, name in batch]
 
 
 # ---------------------------------------------------------------------------

@@ -87,6 +87,20 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     return or_(is_follower(viewer), has_messages(viewer))
 
 
+def thread_conditions(viewer: Viewer, q: ThreadQuery) -> list[ColumnElement[bool]]:
+    """The mailThreads filter: the threads the viewer sees that match ``q``."""
+    conds: list[ColumnElement[bool]] = [visible_to(viewer)]
+    if q.id_eq is not None:
+        conds.append(T.c.id == str(q.id_eq))
+    if q.name_like:
+        conds.append(T.c.name_key.contains(q.name_like.casefold(), autoescape=True))
+    if q.is_follower is not None:
+        conds.append(is_follower(viewer) if q.is_follower else ~is_follower(viewer))
+    if q.needaction is not None:
+        conds.append(needs_action(viewer) if q.needaction else ~needs_action(viewer))
+    return conds
+
+
 async def get_thread(session: AsyncSession, viewer: Viewer, thread_id: str, *, lock: bool = False) -> MailThreadRecord:
     """A thread the viewer may see; NOT_FOUND otherwise. ``lock`` takes its row lock
     (PostgreSQL; a SQLite write holds the whole database already)."""
@@ -155,15 +169,7 @@ async def list_threads(
     q = q or ThreadQuery()
     order = order or ThreadOrdering()
     size, after, skip = page_request(first, after, offset, order.name, default=20)
-    conds: list[ColumnElement[bool]] = [visible_to(viewer)]
-    if q.id_eq is not None:
-        conds.append(T.c.id == str(q.id_eq))
-    if q.name_like:
-        conds.append(T.c.name_key.contains(q.name_like.casefold(), autoescape=True))
-    if q.is_follower is not None:
-        conds.append(is_follower(viewer) if q.is_follower else ~is_follower(viewer))
-    if q.needaction is not None:
-        conds.append(needs_action(viewer) if q.needaction else ~needs_action(viewer))
+    conds = thread_conditions(viewer, q)
     column = _SORT[order.field]
     statement = select(T).where(*conds)
     if after is not None:
