@@ -149,6 +149,44 @@ def reply_headers(original: MessageRecord) -> tuple[str | None, list[str]]:
     return original.message_id_header, refs
 
 
+def compose_recipients(
+    c: Compose, draft: MessageRecord | None
+) -> tuple[list[Address], list[Address], list[Address], list[Address]]:
+    """To, Cc, Bcc and Reply-To: those given, else the draft's (none without a draft)."""
+    to = addresses(c.to, "to") if c.to is not None else addresses_of(draft.to_addrs) if draft else []
+    cc = addresses(c.cc, "cc") if c.cc is not None else addresses_of(draft.cc_addrs) if draft else []
+    bcc = addresses(c.bcc, "bcc") if c.bcc is not None else addresses_of(draft.bcc_addrs) if draft else []
+    reply_to = (
+        addresses(c.reply_to, "replyTo")
+        if c.reply_to is not None
+        else addresses_of(draft.reply_to_addrs)
+        if draft
+        else []
+    )
+    return to, cc, bcc, reply_to
+
+
+async def compose_bodies(session: AsyncSession, c: Compose, draft: MessageRecord | None) -> tuple[str, str | None]:
+    """The text and the HTML: bodies given replace the draft's; HTML given without text gets its text derived."""
+    row = None
+    if draft is not None:
+        row = (await session.execute(select(B).where(B.c.message_id == draft.id))).mappings().first()
+    if row is not None and c.body is None and c.html_body is None:
+        return row["body"], row["html_body"]
+    kept_html = row["html_body"] if row is not None else None
+    return bodies(c.body, c.html_body if c.html_body is not None else kept_html)
+
+
+async def chosen_attachments(
+    session: AsyncSession, viewer: Viewer, c: Compose, draft: MessageRecord | None, forwarded: MessageRecord | None
+) -> list[AttachmentRecord]:
+    """The attachments ``c`` names (staged uploads, or the draft's or the forwarded message's), else the draft's."""
+    if c.attachment_ids is not None:
+        allowed = [m.id for m in (draft, forwarded) if m is not None]
+        return await attachments_for(session, viewer, c.attachment_ids, allowed)
+    return await attachments_of_message(session, draft.id) if draft else []
+
+
 async def attachments_for(
     session: AsyncSession, viewer: Viewer, ids: list[str], message_ids: list[int]
 ) -> list[AttachmentRecord]:
@@ -258,24 +296,8 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
     """Create a draft, or update the one named by ``c.draft_id``; returns its id."""
     me = await sender_of(session, viewer)
     draft = await own_draft(session, viewer, c.draft_id) if c.draft_id is not None else None
-    to = addresses(c.to, "to") if c.to is not None else addresses_of(draft.to_addrs) if draft else []
-    cc = addresses(c.cc, "cc") if c.cc is not None else addresses_of(draft.cc_addrs) if draft else []
-    bcc = addresses(c.bcc, "bcc") if c.bcc is not None else addresses_of(draft.bcc_addrs) if draft else []
-    reply_to = (
-        addresses(c.reply_to, "replyTo")
-        if c.reply_to is not None
-        else addresses_of(draft.reply_to_addrs)
-        if draft
-        else []
-    )
-    old_body = None
-    if draft is not None:
-        old_body = (await session.execute(select(B).where(B.c.message_id == draft.id))).mappings().first()
-    if c.body is None and c.html_body is None and old_body is not None:
-        body, html = old_body["body"], old_body["html_body"]
-    else:
-        kept_html = old_body["html_body"] if old_body is not None else None
-        body, html = bodies(c.body, c.html_body if c.html_body is not None else kept_html)
+    to, cc, bcc, reply_to = compose_recipients(c, draft)
+    body, html = await compose_bodies(session, c, draft)
 
     in_reply_to = draft.in_reply_to if draft else None
     references = list(draft.references) if draft else []
@@ -290,11 +312,7 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
         if c.in_reply_to_id is None and in_reply_to is None and forwarded.message_id_header:
             references = [forwarded.message_id_header]
 
-    allowed = [m for m in (draft.id if draft else None, forwarded.id if forwarded else None) if m is not None]
-    if c.attachment_ids is not None:
-        chosen = await attachments_for(session, viewer, c.attachment_ids, allowed)
-    else:
-        chosen = await attachments_of_message(session, draft.id) if draft else []
+    chosen = await chosen_attachments(session, viewer, c, draft, forwarded)
 
     new = NewMessage(
         subject=_given(c.subject, draft.subject if draft else ""),

@@ -17,14 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import DeliveryStatus, Message, OutboxEntry, SentRequest
 from db.types import utcnow
 from resolvers.drafts import (
-    B,
     Compose,
-    addresses,
-    addresses_of,
-    attachments_for,
-    attachments_of_message,
-    bodies,
     build,
+    chosen_attachments,
+    compose_bodies,
+    compose_recipients,
     destroy_message,
     mark_original,
     message_by_header,
@@ -93,28 +90,12 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
 
     me = await sender_of(session, viewer)
     draft = await own_draft(session, viewer, c.draft_id) if c.draft_id is not None else None
-    to = addresses(c.to, "to") if c.to is not None else addresses_of(draft.to_addrs) if draft else []
-    cc = addresses(c.cc, "cc") if c.cc is not None else addresses_of(draft.cc_addrs) if draft else []
-    bcc = addresses(c.bcc, "bcc") if c.bcc is not None else addresses_of(draft.bcc_addrs) if draft else []
-    reply_to = (
-        addresses(c.reply_to, "replyTo")
-        if c.reply_to is not None
-        else addresses_of(draft.reply_to_addrs)
-        if draft
-        else []
-    )
+    to, cc, bcc, reply_to = compose_recipients(c, draft)
     if not (to or cc or bcc):
         raise BadUserInput("a message needs at least one recipient in to, cc or bcc", argument="to")
 
     # Bodies given replace the draft's; HTML given without text gets its text derived.
-    row = None
-    if draft is not None:
-        row = (await session.execute(select(B).where(B.c.message_id == draft.id))).mappings().first()
-    if row is not None and c.body is None and c.html_body is None:
-        body, html = row["body"], row["html_body"]
-    else:
-        kept_html = row["html_body"] if row is not None else None
-        body, html = bodies(c.body, c.html_body if c.html_body is not None else kept_html)
+    body, html = await compose_bodies(session, c, draft)
 
     # The message answered and the message forwarded: named, or remembered by the draft.
     replied = await own_message(session, viewer, c.in_reply_to_id) if c.in_reply_to_id is not None else None
@@ -133,11 +114,7 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
     elif forwarded is not None and c.forward_of_id is not None and forwarded.message_id_header:
         references = [forwarded.message_id_header]
 
-    allowed = [m.id for m in (draft, forwarded) if m is not None]
-    if c.attachment_ids is not None:
-        chosen = await attachments_for(session, viewer, c.attachment_ids, allowed)
-    else:
-        chosen = await attachments_of_message(session, draft.id) if draft else []
+    chosen = await chosen_attachments(session, viewer, c, draft, forwarded)
 
     now = utcnow()
     new = NewMessage(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Optional
 
 import strawberry
@@ -13,6 +12,7 @@ from resolvers.errors import BadUserInput, PayloadTooLarge
 from resolvers.mail_import import import_messages
 from schema.context import Info
 from schema.types.common import ImportErrorEntry, ImportResult
+from schema.uploads import close_upload
 
 
 def _file_of(upload: Any) -> Any:
@@ -21,14 +21,6 @@ def _file_of(upload: Any) -> Any:
     if source is None or not hasattr(source, "read"):
         raise BadUserInput("file must be a file part of a multipart request", argument="file")
     return source
-
-
-async def _close(upload: Any) -> None:
-    close = getattr(upload, "close", None)
-    if close is not None:
-        result = close()
-        if inspect.isawaitable(result):
-            await result
 
 
 @strawberry.type
@@ -52,7 +44,7 @@ class ImportMutation:
             )
         finally:
             # Whatever happened, the spooled temporary file is not needed past this request.
-            await _close(file)
+            await close_upload(file)
         return ImportResult(
             created=outcome.created,
             updated=0,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import strawberry
 from sqlalchemy.exc import IntegrityError
 from strawberry.file_uploads import Upload
@@ -15,6 +13,7 @@ from schema.context import Info
 from schema.inputs import DraftInput, SendMessageInput
 from schema.types.files import Attachment
 from schema.types.message import Message, messages_of
+from schema.uploads import close_upload, read_upload
 
 
 def _ids(values: list[strawberry.ID] | None) -> list[str] | None:
@@ -30,15 +29,6 @@ async def _message(info: Info, message_id: int) -> Message:
     async with info.context.db.read() as session:
         rec = await drafts.own_message(session, viewer, message_id)
     return (await messages_of(info, [rec]))[0]
-
-
-async def _close(upload: object) -> None:
-    """Close the spooled file of an upload (the view leaves it open)."""
-    close = getattr(upload, "close", None)
-    if close is not None:
-        result = close()
-        if inspect.isawaitable(result):
-            await result
 
 
 @strawberry.type
@@ -116,9 +106,9 @@ class SendMutation:
             declared = getattr(file, "size", None)
             if isinstance(declared, int) and declared > limit:
                 raise uploads.too_large(limit)
-            data = await uploads.read_limited(file.read, limit)  # type: ignore[attr-defined]
+            data = await read_upload(info.context, file)
         finally:
-            await _close(file)
+            await close_upload(file)
         async with info.context.db.write() as session:
             rec = await uploads.stage_upload(
                 session,

@@ -9,7 +9,6 @@ made when the link is fetched, except error reports, which are stored.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import AsyncGenerator
 from typing import Any, Optional
 
@@ -19,7 +18,6 @@ from strawberry.scalars import JSON
 
 from db.models import ApiPermission
 from resolvers import import_jobs
-from resolvers.errors import BadUserInput
 from resolvers.generated_files import UPLOAD, sign_file, store_file
 from resolvers.import_jobs import ImportJobRecord, job_topic
 from resolvers.links import LinkSigner
@@ -35,13 +33,13 @@ from resolvers.thread_sheets import (
     open_sheet,
 )
 from resolvers.threads import ThreadQuery, get_thread
-from resolvers.uploads import read_limited
 from resolvers.viewer import Viewer
-from schema.context import Context, Info
+from schema.context import Info
 from schema.enums import JobStatus, PrintFormat, ReportFormat, SheetFormat
 from schema.inputs import MailThreadFilter
 from schema.types.common import FileLink, ImportErrorEntry, ImportResult
 from schema.types.thread import ImportJob
+from schema.uploads import close_upload, read_upload
 
 READ, CREATE = ApiPermission.READ, ApiPermission.CREATE
 EXPORT, TEMPLATE, GENERATED = "export", "template", "generated"
@@ -100,28 +98,6 @@ def import_job(links: LinkSigner, job: ImportJobRecord) -> ImportJob:
         result=import_result(links, job.owner_id, job.result) if job.result else None,
         error=job.error,
     )
-
-
-async def read_upload(context: Context, file: Upload) -> bytes:
-    """The uploaded bytes, at most the upload limit (PAYLOAD_TOO_LARGE past it)."""
-    read = getattr(file, "read", None)
-    if read is None:
-        raise BadUserInput("file must be a file part of a multipart request", argument="file")
-
-    async def chunk(size: int) -> bytes:
-        data = read(size)
-        return await data if inspect.isawaitable(data) else data  # type: ignore[no-any-return]
-
-    return await read_limited(chunk, context.services.max_upload_bytes)
-
-
-async def close_upload(file: Upload) -> None:
-    """Whatever happened, the spooled upload is not needed past the request."""
-    close = getattr(file, "close", None)
-    if close is not None:
-        result = close()
-        if inspect.isawaitable(result):
-            await result
 
 
 @strawberry.type
