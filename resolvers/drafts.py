@@ -27,7 +27,15 @@ from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
 from resolvers.mailbox import folder_by_role
-from resolvers.mailstore import Address, NewAttachment, NewMessage, make_preview, new_message_id, store_message
+from resolvers.mailstore import (
+    Address,
+    NewAttachment,
+    NewMessage,
+    header_columns,
+    new_message_id,
+    people_of,
+    store_message,
+)
 from resolvers.records import AttachmentRecord, MessageRecord, UserRecord
 from resolvers.search import index_message, unindex_messages
 from resolvers.services import Services
@@ -284,10 +292,6 @@ async def destroy_message(session: AsyncSession, rec: MessageRecord) -> None:
     )
 
 
-def _sort_key(value: str) -> str:
-    return value.casefold().strip()[:255]
-
-
 def _given(value: Any, fallback: Any) -> Any:
     return fallback if value is None else value
 
@@ -371,23 +375,11 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
         )
     await consume_staged(session, viewer.user_id, [a.id for a in added if a.message_id is None])
     await free_unreferenced(session, [a.blob_sha256 for a in dropped])
-    recipients = new.to + new.cc
     await session.execute(
         update(M)
         .where(M.c.id == draft.id)
         .values(
-            subject=new.subject,
-            preview=make_preview(new.body),
-            to_addrs=[a.as_json() for a in new.to],
-            cc_addrs=[a.as_json() for a in new.cc],
-            bcc_addrs=[a.as_json() for a in new.bcc],
-            reply_to_addrs=[a.as_json() for a in new.reply_to],
-            from_name=new.sender.name,
-            from_address=new.sender.address,
-            from_text=new.sender.display().casefold(),
-            to_text=" ".join(a.display() for a in recipients).casefold(),
-            subject_sort=_sort_key(new.subject),
-            from_sort=_sort_key(new.sender.name or new.sender.address),
+            **header_columns(new),
             date=new.date,
             updated_at=new.date,
             important=new.important,
@@ -401,7 +393,6 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
         )
     )
     await session.execute(update(B).where(B.c.message_id == draft.id).values(body=new.body, html_body=new.html_body))
-    people = [new.sender.display(), *(a.display() for a in recipients)]
-    await index_message(session, draft.id, subject=new.subject, body=new.body, people=people)
+    await index_message(session, draft.id, subject=new.subject, body=new.body, people=people_of(new))
     await record_changes(session, viewer.user_id, [ChangeEntry(ChangeKind.UPDATED, draft.id, draft.folder_id)])
     return draft.id

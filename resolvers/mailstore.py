@@ -108,6 +108,30 @@ async def folder_owned_by(session: AsyncSession, folder_id: int, owner_id: int) 
     return Folder.model_validate(dict(row))
 
 
+def header_columns(new: NewMessage) -> dict[str, Any]:
+    """The hot-row columns that follow from a message's subject, body and addresses."""
+    return {
+        "subject": new.subject,
+        "preview": make_preview(new.body),
+        "from_name": new.sender.name,
+        "from_address": new.sender.address,
+        "to_addrs": [a.as_json() for a in new.to],
+        "cc_addrs": [a.as_json() for a in new.cc],
+        "bcc_addrs": [a.as_json() for a in new.bcc],
+        "reply_to_addrs": [a.as_json() for a in new.reply_to],
+        "from_text": new.sender.display().casefold(),
+        # One recipient a line, so a filter word cannot match across two recipients.
+        "to_text": "\n".join(a.display() for a in new.to + new.cc).casefold(),
+        "subject_sort": _sort_key(new.subject),
+        "from_sort": _sort_key(new.sender.name or new.sender.address),
+    }
+
+
+def people_of(new: NewMessage) -> list[str]:
+    """The sender and To/Cc recipients, as the search index reads them."""
+    return [new.sender.display(), *(a.display() for a in new.to + new.cc)]
+
+
 async def store_message(
     session: AsyncSession,
     owner_id: int,
@@ -123,26 +147,12 @@ async def store_message(
     arrivals); without, both happen here.
     """
     now = utcnow()
-    recipients = new.to + new.cc
-    people = [new.sender.display(), *(a.display() for a in recipients)]
     row = {
         "owner_id": owner_id,
         "folder_id": folder_id,
         "thread_id": new.thread_id,
         "kind": new.kind,
-        "subject": new.subject,
-        "preview": make_preview(new.body),
-        "from_name": new.sender.name,
-        "from_address": new.sender.address,
-        "to_addrs": [a.as_json() for a in new.to],
-        "cc_addrs": [a.as_json() for a in new.cc],
-        "bcc_addrs": [a.as_json() for a in new.bcc],
-        "reply_to_addrs": [a.as_json() for a in new.reply_to],
-        "from_text": new.sender.display().casefold(),
-        # One recipient a line, so a filter word cannot match across two recipients.
-        "to_text": "\n".join(a.display() for a in recipients).casefold(),
-        "subject_sort": _sort_key(new.subject),
-        "from_sort": _sort_key(new.sender.name or new.sender.address),
+        **header_columns(new),
         "date": new.date or now,
         "updated_at": now,
         "was_read": new.was_read,
@@ -199,7 +209,7 @@ async def store_message(
             insert(MessageLabel.__table__),  # type: ignore[attr-defined]
             [{"message_id": message_id, "label_id": lid} for lid in new.label_ids],
         )
-    await index_message(session, message_id, subject=new.subject, body=new.body, people=people)
+    await index_message(session, message_id, subject=new.subject, body=new.body, people=people_of(new))
     own = deltas is None
     deltas = deltas or CounterDeltas()
     deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)
