@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.mail.mime import message_source
-from db.models import Attachment, Message
+from db.models import Attachment, Message, table_of
 from resolvers.blobs import read_blob
 from resolvers.links import LinkError
 from resolvers.services import Services
@@ -53,7 +53,7 @@ async def download_attachment(request: Request) -> Response:
         services.links.verify("attachment", ident, request.query_params.get("exp"), request.query_params.get("sig"))
     except LinkError as error:
         return _refuse(error)
-    table = Attachment.__table__  # type: ignore[attr-defined]
+    table = table_of(Attachment)
     async with services.db.read() as session:
         row = (await session.execute(select(table).where(table.c.id == int(ident)))).mappings().first()
         data = await read_blob(session, row["blob_sha256"]) if row else None
@@ -77,7 +77,7 @@ async def download_message(request: Request) -> Response:
         services.links.verify("message", ident, request.query_params.get("exp"), request.query_params.get("sig"))
     except LinkError as error:
         return _refuse(error)
-    table = Message.__table__  # type: ignore[attr-defined]
+    table = table_of(Message)
     async with services.db.read() as session:
         row = (await session.execute(select(table.c.id, table.c.subject).where(table.c.id == int(ident)))).first()
         data = await message_source(session, int(ident)) if row else None

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
-from db.models import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User
+from db.models import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User, table_of
 from db.types import utcnow
 from resolvers.errors import BadUserInput, Forbidden, RateLimited, Unauthenticated, not_found, parse_id
 from resolvers.records import UserRecord
@@ -28,8 +28,8 @@ from resolvers.services import AuthPolicy
 from resolvers.users import password_hasher
 from resolvers.viewer import Viewer
 
-TOKENS = AuthToken.__table__  # type: ignore[attr-defined]
-USERS = User.__table__  # type: ignore[attr-defined]
+TOKENS = table_of(AuthToken)
+USERS = table_of(User)
 #: API tokens note their last use at most this often, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 #: Longer tokens and passwords are refused without hashing them.
@@ -145,7 +145,7 @@ async def viewer_for_token(db: Database, token: str | None) -> Viewer | None:
 
 async def _lock_of(session: AsyncSession, keys: list[str]) -> datetime | None:
     """When the latest lockout of these keys ends; None when none is in force."""
-    locks = LoginLockout.__table__  # type: ignore[attr-defined]
+    locks = table_of(LoginLockout)
     until: datetime | None = (
         await session.execute(select(func.max(locks.c.until)).where(locks.c.key.in_(keys), locks.c.until > utcnow()))
     ).scalar()
@@ -154,8 +154,8 @@ async def _lock_of(session: AsyncSession, keys: list[str]) -> datetime | None:
 
 async def _note_failure(session: AsyncSession, limits: dict[str, int], policy: AuthPolicy) -> None:
     """Count a failed login against each key; a key at its limit is locked out."""
-    failures = LoginFailure.__table__  # type: ignore[attr-defined]
-    locks = LoginLockout.__table__  # type: ignore[attr-defined]
+    failures = table_of(LoginFailure)
+    locks = table_of(LoginLockout)
     now = utcnow()
     await session.execute(insert(failures), [{"key": k, "at": now} for k in limits])
     since = now - timedelta(seconds=policy.login_failure_window)
@@ -246,7 +246,7 @@ async def login(
     user = UserRecord(id=row.id, login=row.login, name=row.name, email=row.email)
     async with db.write() as session:
         # A success starts the account's count again (the address keeps its own).
-        failures = LoginFailure.__table__  # type: ignore[attr-defined]
+        failures = table_of(LoginFailure)
         await session.execute(delete(failures).where(failures.c.key == account_key))
         if password_hasher.check_needs_rehash(row.password_hash):
             await session.execute(

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import dialect_name
-from db.models import Attachment, Blob, Message
+from db.models import Attachment, Blob, Message, table_of
 from db.types import utcnow
 
 
@@ -22,7 +22,7 @@ def sha256_hex(data: bytes) -> str:
 async def put_blob(session: AsyncSession, data: bytes) -> str:
     """Store ``data`` unless the same bytes are stored already; returns its sha256."""
     digest = sha256_hex(data)
-    table = Blob.__table__  # type: ignore[attr-defined]
+    table = table_of(Blob)
     insert = sqlite_insert if dialect_name(session) == "sqlite" else pg_insert
     await session.execute(
         insert(table)
@@ -33,15 +33,15 @@ async def put_blob(session: AsyncSession, data: bytes) -> str:
 
 
 async def read_blob(session: AsyncSession, digest: str) -> bytes | None:
-    table = Blob.__table__  # type: ignore[attr-defined]
+    table = table_of(Blob)
     return (await session.execute(select(table.c.data).where(table.c.sha256 == digest))).scalar_one_or_none()
 
 
 async def free_unreferenced(session: AsyncSession, digests: Iterable[str]) -> int:
     """Delete the blobs among ``digests`` that no attachment and no message refers to."""
-    blobs = Blob.__table__  # type: ignore[attr-defined]
-    attachments = Attachment.__table__  # type: ignore[attr-defined]
-    messages = Message.__table__  # type: ignore[attr-defined]
+    blobs = table_of(Blob)
+    attachments = table_of(Attachment)
+    messages = table_of(Message)
     wanted = sorted(set(digests))
     if not wanted:
         return 0

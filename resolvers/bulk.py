@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Attachment, ChangeKind, Folder, Label, Message, MessageBody, MessageLabel, OutboxEntry
+from db.models import Attachment, ChangeKind, Folder, Label, Message, MessageBody, MessageLabel, OutboxEntry, table_of
 from db.models.mailbox import FolderRole
 from db.types import utcnow
 from resolvers.blobs import free_unreferenced
@@ -39,11 +39,11 @@ from resolvers.viewer import Viewer
 #: The most ids one bulk call may name.
 MAX_IDS = 1000
 
-M = Message.__table__  # type: ignore[attr-defined]
-F = Folder.__table__  # type: ignore[attr-defined]
-L = Label.__table__  # type: ignore[attr-defined]
-ML = MessageLabel.__table__  # type: ignore[attr-defined]
-A = Attachment.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
+F = table_of(Folder)
+L = table_of(Label)
+ML = table_of(MessageLabel)
+A = table_of(Attachment)
 
 
 @dataclass(slots=True)
@@ -250,8 +250,8 @@ async def destroy_locked(
     digests |= {locked[mid].raw_sha256 for mid in ids if locked[mid].raw_sha256}  # type: ignore[misc]
     await session.execute(delete(ML).where(ML.c.message_id.in_(ids)))
     await session.execute(delete(A).where(A.c.message_id.in_(ids)))
-    await session.execute(delete(MessageBody.__table__).where(MessageBody.__table__.c.message_id.in_(ids)))  # type: ignore[attr-defined]
-    await session.execute(delete(OutboxEntry.__table__).where(OutboxEntry.__table__.c.message_id.in_(ids)))  # type: ignore[attr-defined]
+    await session.execute(delete(table_of(MessageBody)).where(table_of(MessageBody).c.message_id.in_(ids)))
+    await session.execute(delete(table_of(OutboxEntry)).where(table_of(OutboxEntry).c.message_id.in_(ids)))
     await unindex_messages(session, ids)
     gone = (await session.execute(delete(M).where(M.c.id.in_(ids)).returning(M.c.id))).scalars().all()
     out: dict[int, int] = {}

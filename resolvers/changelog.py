@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Change, ChangeKind, User
+from db.models import Change, ChangeKind, User, table_of
 from db.types import utcnow
 
 #: Key in ``session.info``: owner id -> last modseq written in this unit of work,
@@ -35,7 +35,7 @@ def state_string(modseq: int) -> str:
 
 async def record_changes(session: AsyncSession, owner_id: int, entries: Sequence[ChangeEntry]) -> int:
     """Append ``entries`` to the owner's log; returns the owner's new modseq."""
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     if not entries:
         return int((await session.execute(select(users.c.modseq).where(users.c.id == owner_id))).scalar_one())
     last = (
@@ -49,7 +49,7 @@ async def record_changes(session: AsyncSession, owner_id: int, entries: Sequence
     first = last - len(entries) + 1
     now = utcnow()
     await session.execute(
-        insert(Change.__table__),  # type: ignore[attr-defined]
+        insert(table_of(Change)),
         [
             {
                 "owner_id": owner_id,
@@ -67,5 +67,5 @@ async def record_changes(session: AsyncSession, owner_id: int, entries: Sequence
 
 
 async def current_modseq(session: AsyncSession, owner_id: int) -> int:
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     return int((await session.execute(select(users.c.modseq).where(users.c.id == owner_id))).scalar_one())

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Folder, Label
+from db.models import Folder, Label, table_of
 
 
 class CounterDeltas:
@@ -54,8 +54,8 @@ class CounterDeltas:
 
     async def apply(self, session: AsyncSession) -> list[int]:
         """Write the deltas; returns the ids of the folders whose counts moved."""
-        folders = Folder.__table__  # type: ignore[attr-defined]
-        labels = Label.__table__  # type: ignore[attr-defined]
+        folders = table_of(Folder)
+        labels = table_of(Label)
         frows = [{"fid": k, "dt": t, "du": u} for k, (t, u) in sorted(self.folders.items()) if t or u]
         lrows = [{"lid": k, "dt": t, "du": u} for k, (t, u) in sorted(self.labels.items()) if t or u]
         if frows:

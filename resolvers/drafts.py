@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.mail.addresses import AddressError, parse_addresses
 from app.mail.html import html_to_text, sanitize_html
 from app.mail.mime import Envelope, MimePart, build_email
-from db.models import Attachment, Blob, ChangeKind, Message, MessageBody, MessageLabel, User
+from db.models import Attachment, Blob, ChangeKind, Message, MessageBody, MessageLabel, User, table_of
 from db.types import utcnow
 from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
@@ -42,9 +42,9 @@ from resolvers.services import Services
 from resolvers.uploads import consume_staged
 from resolvers.viewer import Viewer
 
-M = Message.__table__  # type: ignore[attr-defined]
-B = MessageBody.__table__  # type: ignore[attr-defined]
-A = Attachment.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
+B = table_of(MessageBody)
+A = table_of(Attachment)
 MAX_REFERENCES = 20
 
 
@@ -94,7 +94,7 @@ def bodies(body: str | None, html_body: str | None) -> tuple[str, str | None]:
 
 
 async def sender_of(session: AsyncSession, viewer: Viewer) -> UserRecord:
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     row = (
         (
             await session.execute(
@@ -227,7 +227,7 @@ def new_attachments(records: list[AttachmentRecord]) -> list[NewAttachment]:
 
 
 async def mime_parts(session: AsyncSession, files: list[NewAttachment]) -> list[MimePart]:
-    blobs = Blob.__table__  # type: ignore[attr-defined]
+    blobs = table_of(Blob)
     digests = sorted({f.blob_sha256 for f in files})
     if not digests:
         return []
@@ -273,7 +273,7 @@ async def mark_original(session: AsyncSession, rec: MessageRecord, column: str, 
 
 async def destroy_message(session: AsyncSession, rec: MessageRecord) -> None:
     """Delete a message for good: counters, search index, change log, and blobs nothing uses."""
-    ml = MessageLabel.__table__  # type: ignore[attr-defined]
+    ml = table_of(MessageLabel)
     label_ids = [r[0] for r in await session.execute(select(ml.c.label_id).where(ml.c.message_id == rec.id))]
     digests = [r[0] for r in await session.execute(select(A.c.blob_sha256).where(A.c.message_id == rec.id))]
     deltas = CounterDeltas()

@@ -18,15 +18,15 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Change, ChangeKind, Folder, Message
+from db.models import Change, ChangeKind, Folder, Message, table_of
 from resolvers.changelog import current_modseq, state_string
 from resolvers.errors import BadUserInput, RateLimited
 from resolvers.records import FolderRecord, MessageRecord
 from resolvers.sync import CANNOT_CALCULATE, parse_state
 
-C = Change.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-F = Folder.__table__  # type: ignore[attr-defined]
+C = table_of(Change)
+M = table_of(Message)
+F = table_of(Folder)
 
 #: Change-log kinds as MailboxEventKind names.
 EVENT_KINDS: dict[str, str] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ChangeKind, Folder, Message
+from db.models import ChangeKind, Folder, Message, table_of
 from db.types import utcnow
 from resolvers.bulk import trash_of
 from resolvers.changelog import ChangeEntry, record_changes
@@ -22,8 +22,8 @@ from resolvers.errors import BadUserInput, Conflict, Forbidden, not_found, parse
 from resolvers.records import FolderRecord
 from resolvers.viewer import Viewer
 
-F = Folder.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
+F = table_of(Folder)
+M = table_of(Message)
 MAX_NAME = 256
 #: First key of the advisory lock that guards an owner's folder names.
 _NAMES_LOCK = 0x6D67

@@ -21,11 +21,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.models import table_of
 from db.models.generated import GeneratedFile
 from db.types import utcnow
 from resolvers.links import LinkError, LinkSigner, SignedLink
 
-G = GeneratedFile.__table__  # type: ignore[attr-defined]
+G = table_of(GeneratedFile)
 
 ERROR_REPORT = "error-report"
 UPLOAD = "upload"

@@ -27,7 +27,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
-from db.models import ImportJob
+from db.models import ImportJob, table_of
 from db.types import utcnow
 from resolvers.errors import MailgateError, not_found, parse_id
 from resolvers.generated_files import UPLOAD, read_file, remove_file
@@ -36,7 +36,7 @@ from resolvers.viewer import Viewer
 
 log = logging.getLogger("mailgate.imports")
 
-J = ImportJob.__table__  # type: ignore[attr-defined]
+J = table_of(ImportJob)
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED"
 ENDED = frozenset({SUCCEEDED, FAILED})

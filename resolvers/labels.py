@@ -7,7 +7,7 @@ import re
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ChangeKind, Label, Message, MessageLabel
+from db.models import ChangeKind, Label, Message, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.errors import BadUserInput, Conflict, not_found, parse_id
@@ -15,9 +15,9 @@ from resolvers.records import LabelRecord
 from resolvers.viewer import Viewer
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-L = Label.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-ML = MessageLabel.__table__  # type: ignore[attr-defined]
+L = table_of(Label)
+M = table_of(Message)
+ML = table_of(MessageLabel)
 
 
 async def create_label(session: AsyncSession, viewer: Viewer, name: str, color: str | None = None) -> LabelRecord:

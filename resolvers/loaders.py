@@ -16,7 +16,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import case, func, select
 
 from db.engine import Database
-from db.models import Attachment, Folder, Label, MailThread, Message, MessageBody, MessageLabel, User
+from db.models import Attachment, Folder, Label, MailThread, Message, MessageBody, MessageLabel, User, table_of
 from db.models.threads import Follower
 from resolvers.records import (
     AttachmentRecord,
@@ -32,7 +32,7 @@ from resolvers.records import (
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-USER_COLUMNS = (User.__table__.c.id, User.__table__.c.login, User.__table__.c.name, User.__table__.c.email)  # type: ignore[attr-defined]
+USER_COLUMNS = (table_of(User).c.id, table_of(User).c.login, table_of(User).c.name, table_of(User).c.email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,30 +96,30 @@ class Loaders:
             return (await session.execute(statement)).mappings().all()
 
     async def _users(self, ids: list[int]) -> list[UserRecord | None]:
-        rows = await self._rows(select(*USER_COLUMNS).where(User.__table__.c.id.in_(ids)))  # type: ignore[attr-defined]
+        rows = await self._rows(select(*USER_COLUMNS).where(table_of(User).c.id.in_(ids)))
         found = {row["id"]: UserRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _folders(self, ids: list[int]) -> list[FolderRecord | None]:
-        t = Folder.__table__  # type: ignore[attr-defined]
+        t = table_of(Folder)
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: FolderRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _labels(self, ids: list[int]) -> list[LabelRecord | None]:
-        t = Label.__table__  # type: ignore[attr-defined]
+        t = table_of(Label)
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: LabelRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _messages(self, ids: list[int]) -> list[MessageRecord | None]:
-        t = Message.__table__  # type: ignore[attr-defined]
+        t = table_of(Message)
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: MessageRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _bodies(self, ids: list[int]) -> list[MessageBodyRecord | None]:
-        b, m = MessageBody.__table__, Message.__table__  # type: ignore[attr-defined]
+        b, m = table_of(MessageBody), table_of(Message)
         rows = await self._rows(
             select(b).join(m, m.c.id == b.c.message_id).where(b.c.message_id.in_(ids), m.c.owner_id == self.viewer_id)
         )
@@ -127,13 +127,13 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _attachments(self, ids: list[int]) -> list[AttachmentRecord | None]:
-        t = Attachment.__table__  # type: ignore[attr-defined]
+        t = table_of(Attachment)
         rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
         found = {row["id"]: AttachmentRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _labels_by_message(self, ids: list[int]) -> list[list[LabelRecord]]:
-        ml, lt = MessageLabel.__table__, Label.__table__  # type: ignore[attr-defined]
+        ml, lt = table_of(MessageLabel), table_of(Label)
         rows = await self._rows(
             select(ml.c.message_id, lt)
             .join(lt, lt.c.id == ml.c.label_id)
@@ -146,7 +146,7 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _attachments_by_message(self, ids: list[int]) -> list[list[AttachmentRecord]]:
-        t = Attachment.__table__  # type: ignore[attr-defined]
+        t = table_of(Attachment)
         rows = await self._rows(
             select(t)
             .where(t.c.message_id.in_(ids), t.c.owner_id == self.viewer_id)  # type: ignore[attr-defined]
@@ -159,7 +159,7 @@ class Loaders:
 
     async def _attachments_by_thread(self, ids: list[str]) -> list[list[AttachmentRecord]]:
         """Attachments of the thread itself and of the viewer's messages in it."""
-        a, m = Attachment.__table__, Message.__table__  # type: ignore[attr-defined]
+        a, m = table_of(Attachment), table_of(Message)
         own = (
             select(a, m.c.thread_id.label("via_thread"))
             .join(m, m.c.id == a.c.message_id)
@@ -173,13 +173,13 @@ class Loaders:
         return [sorted(grouped.get(i, {}).values(), key=lambda r: r.id) for i in ids]
 
     async def _threads(self, ids: list[str]) -> list[MailThreadRecord | None]:
-        t = MailThread.__table__  # type: ignore[attr-defined]
+        t = table_of(MailThread)
         rows = await self._rows(select(t).where(t.c.id.in_(ids)))  # type: ignore[attr-defined]
         found = {row["id"]: MailThreadRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _followers_by_thread(self, ids: list[str]) -> list[list[FollowerRecord]]:
-        t = Follower.__table__  # type: ignore[attr-defined]
+        t = table_of(Follower)
         rows = await self._rows(select(t).where(t.c.thread_id.in_(ids)).order_by(t.c.since, t.c.id))  # type: ignore[attr-defined]
         grouped: dict[str, list[FollowerRecord]] = defaultdict(list)
         for row in rows:
@@ -187,7 +187,7 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _children_of_folder(self, ids: list[int]) -> list[list[FolderRecord]]:
-        t = Folder.__table__  # type: ignore[attr-defined]
+        t = table_of(Folder)
         rows = await self._rows(
             select(t)
             .where(t.c.parent_id.in_(ids), t.c.owner_id == self.viewer_id)
@@ -199,7 +199,7 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _message_by_header(self, headers: list[str]) -> list[MessageRecord | None]:
-        t = Message.__table__  # type: ignore[attr-defined]
+        t = table_of(Message)
         rows = await self._rows(
             select(t).where(t.c.message_id_header.in_(headers), t.c.owner_id == self.viewer_id).order_by(t.c.id)
         )
@@ -209,7 +209,7 @@ class Loaders:
         return [found.get(h) for h in headers]
 
     async def _replies_by_header(self, headers: list[str]) -> list[list[MessageRecord]]:
-        t = Message.__table__  # type: ignore[attr-defined]
+        t = table_of(Message)
         rows = await self._rows(
             select(t).where(t.c.in_reply_to.in_(headers), t.c.owner_id == self.viewer_id).order_by(t.c.date, t.c.id)
         )
@@ -219,7 +219,7 @@ class Loaders:
         return [grouped.get(h, []) for h in headers]
 
     async def _thread_counters(self, ids: list[str]) -> list[ThreadCounters]:
-        m, a = Message.__table__, Attachment.__table__  # type: ignore[attr-defined]
+        m, a = table_of(Message), table_of(Attachment)
         async with self.db.read() as session:
             per_thread = (
                 await session.execute(

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.mail.mbox import MboxReader
 from app.mail.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
 from db.engine import Database
-from db.models import Blob, ChangeKind, Folder
+from db.models import Blob, ChangeKind, Folder, table_of
 from db.types import utcnow
 from resolvers.blobs import sha256_hex
 from resolvers.changelog import ChangeEntry, record_changes
@@ -139,7 +139,7 @@ async def _put_blobs(session: AsyncSession, blobs: dict[str, bytes]) -> None:
     """Store the blobs in one statement; contents stored already stay as they are."""
     if not blobs:
         return
-    table = Blob.__table__  # type: ignore[attr-defined]
+    table = table_of(Blob)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     now = utcnow()
     rows = [{"sha256": k, "size": len(v), "data": v, "created_at": now} for k, v in sorted(blobs.items())]
@@ -307,7 +307,7 @@ async def deliver_incoming(db: Database, recipients: Iterable[str], raw: bytes, 
 
 async def folder_by_name(session: AsyncSession, owner_id: int, name: str) -> int:
     """The owner's folder named ``name`` (any case), or with that role (INBOX, SENT...)."""
-    t = Folder.__table__  # type: ignore[attr-defined]
+    t = table_of(Folder)
     wanted = name.strip()
     row = (
         await session.execute(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel
+from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
@@ -97,7 +97,7 @@ def _sort_key(value: str) -> str:
 
 
 async def folder_owned_by(session: AsyncSession, folder_id: int, owner_id: int) -> Folder:
-    folders = Folder.__table__  # type: ignore[attr-defined]
+    folders = table_of(Folder)
     row = (
         (await session.execute(select(folders).where(folders.c.id == folder_id, folders.c.owner_id == owner_id)))
         .mappings()
@@ -179,16 +179,14 @@ async def store_message(
         "raw_sha256": new.raw_sha256,
         "author_id": new.author_id,
     }
-    messages = Message.__table__  # type: ignore[attr-defined]
+    messages = table_of(Message)
     message_id = int((await session.execute(insert(messages).values(row).returning(messages.c.id))).scalar_one())
     await session.execute(
-        insert(MessageBody.__table__).values(  # type: ignore[attr-defined]
-            message_id=message_id, body=new.body, html_body=new.html_body
-        )
+        insert(table_of(MessageBody)).values(message_id=message_id, body=new.body, html_body=new.html_body)
     )
     if new.attachments:
         await session.execute(
-            insert(Attachment.__table__),  # type: ignore[attr-defined]
+            insert(table_of(Attachment)),
             [
                 {
                     "owner_id": owner_id,
@@ -206,7 +204,7 @@ async def store_message(
         )
     if new.label_ids:
         await session.execute(
-            insert(MessageLabel.__table__),  # type: ignore[attr-defined]
+            insert(table_of(MessageLabel)),
             [{"message_id": message_id, "label_id": lid} for lid in new.label_ids],
         )
     await index_message(session, message_id, subject=new.subject, body=new.body, people=people_of(new))

@@ -11,14 +11,14 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import dialect_name
-from db.models import Folder, Label, Message, MessageLabel
+from db.models import Folder, Label, Message, MessageLabel, table_of
 from resolvers.errors import BadUserInput, not_found, parse_id
 from resolvers.paging import decode_cursor, encode_cursor, page_request
 from resolvers.records import FolderRecord, MessageRecord, Page
 from resolvers.search import SearchPart, matching_ids
 from resolvers.viewer import Viewer
 
-M = Message.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
 _MIN_BIGINT, _MAX_BIGINT = -(2**63), 2**63 - 1
 #: The columns a MessageRecord holds: listings leave the filter-only texts behind.
 RECORD_COLUMNS = tuple(M.c[f.name] for f in fields(MessageRecord) if f.name in M.c)
@@ -122,9 +122,9 @@ async def _conditions(
     elif not every_folder:
         conds.append(
             M.c.folder_id.not_in(
-                select(Folder.__table__.c.id).where(  # type: ignore[attr-defined]
-                    Folder.__table__.c.owner_id == viewer.user_id,  # type: ignore[attr-defined]
-                    Folder.__table__.c.role.in_(("TRASH", "JUNK")),  # type: ignore[attr-defined]
+                select(table_of(Folder).c.id).where(
+                    table_of(Folder).c.owner_id == viewer.user_id,
+                    table_of(Folder).c.role.in_(("TRASH", "JUNK")),
                 )
             )
         )
@@ -151,7 +151,7 @@ async def _conditions(
         conds.append(M.c.date <= end)
     if q.label_ids:
         label_ids = [parse_id(x, "Label") for x in q.label_ids]
-        labels = Label.__table__  # type: ignore[attr-defined]
+        labels = table_of(Label)
         known = {
             r[0]
             for r in await session.execute(
@@ -161,7 +161,7 @@ async def _conditions(
         for lid in label_ids:
             if lid not in known:
                 raise not_found("Label", lid)
-        ml = MessageLabel.__table__  # type: ignore[attr-defined]
+        ml = table_of(MessageLabel)
         for lid in sorted(set(label_ids)):
             conds.append(exists().where(ml.c.message_id == M.c.id, ml.c.label_id == lid))
     if q.was_read is not None:
@@ -285,7 +285,7 @@ async def count_messages(
     if q.is_empty() and folder is not None:
         return folder.total_count, folder.unread_count
     if q.is_empty():
-        folders = Folder.__table__  # type: ignore[attr-defined]
+        folders = table_of(Folder)
         where = [folders.c.owner_id == viewer.user_id]
         if not every_folder:
             where.append(or_(folders.c.role.is_(None), folders.c.role.not_in(("TRASH", "JUNK"))))

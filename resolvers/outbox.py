@@ -32,15 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.mail.mime import build_email, stored_envelope
 from app.mail.relay import Outcome, RelayConfig, RelayConfigError, relay
-from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry
+from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.services import Services
 
 log = logging.getLogger("mailgate.outbox")
 
-O = OutboxEntry.__table__  # type: ignore[attr-defined]  # noqa: E741
-M = Message.__table__  # type: ignore[attr-defined]
+O = table_of(OutboxEntry)  # type: ignore[attr-defined]  # noqa: E741
+M = table_of(Message)
 LEASE_SECONDS = 300
 BATCH = 100
 

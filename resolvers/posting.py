@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Attachment, DeliveryStatus, MailThread, MessageKind, User
+from db.models import Attachment, DeliveryStatus, MailThread, MessageKind, User, table_of
 from db.types import utcnow
 from resolvers.drafts import attachments_for, bodies, build, mime_parts, new_attachments
 from resolvers.errors import BadUserInput, parse_ids
@@ -33,9 +33,9 @@ from resolvers.threads import check_users, follower_ids, get_thread
 from resolvers.uploads import consume_staged
 from resolvers.viewer import Viewer
 
-A = Attachment.__table__  # type: ignore[attr-defined]
-T = MailThread.__table__  # type: ignore[attr-defined]
-U = User.__table__  # type: ignore[attr-defined]
+A = table_of(Attachment)
+T = table_of(MailThread)
+U = table_of(User)
 
 MAX_SUBJECT = 998
 

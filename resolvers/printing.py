@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.mail.html import html_to_text
 from db.engine import Database
-from db.models import Follower, Message, MessageBody
+from db.models import Follower, Message, MessageBody, table_of
 from resolvers.generated_files import sign_file
 from resolvers.links import LinkSigner, SignedLink
 from resolvers.loaders import Loaders
@@ -26,9 +26,9 @@ from resolvers.thread_export import follower_logins, thread_batches
 from resolvers.threads import ThreadQuery, get_thread
 from resolvers.viewer import Viewer
 
-M = Message.__table__  # type: ignore[attr-defined]
-B = MessageBody.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
+B = table_of(MessageBody)
+F = table_of(Follower)
 
 PRINT = "print"
 REPORT = "report"

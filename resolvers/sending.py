@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import DeliveryStatus, Message, OutboxEntry, SentRequest
+from db.models import DeliveryStatus, Message, OutboxEntry, SentRequest, table_of
 from db.types import utcnow
 from resolvers.drafts import (
     Compose,
@@ -42,9 +42,9 @@ from resolvers.uploads import consume_staged
 from resolvers.users import users_by_email
 from resolvers.viewer import Viewer
 
-M = Message.__table__  # type: ignore[attr-defined]
-O = OutboxEntry.__table__  # type: ignore[attr-defined]  # noqa: E741
-S = SentRequest.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
+O = table_of(OutboxEntry)  # type: ignore[attr-defined]  # noqa: E741
+S = table_of(SentRequest)
 
 NO_RELAY = "no SMTP relay is configured (MAILGATE_SMTP_URL), so mail to other servers cannot be sent"
 MAX_IDEMPOTENCY_KEY = 255

@@ -13,15 +13,15 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Change, ChangeKind, Message
+from db.models import Change, ChangeKind, Message, table_of
 from db.types import utcnow
 from resolvers.changelog import current_modseq, state_string
 from resolvers.errors import BadUserInput
 from resolvers.records import MessageRecord
 from resolvers.viewer import Viewer
 
-C = Change.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
+C = table_of(Change)
+M = table_of(Message)
 MAX_CHANGES_LIMIT = 5000
 CANNOT_CALCULATE = "cannotCalculateChanges"
 

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
-from db.models import Follower, MailThread, User
+from db.models import Follower, MailThread, User, table_of
 from resolvers.threads import ThreadQuery, thread_conditions
 from resolvers.viewer import Viewer
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
-U = User.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+F = table_of(Follower)
+U = table_of(User)
 
 #: Threads read at once by an export (keyset batches: memory stays flat).
 EXPORT_BATCH = 1000

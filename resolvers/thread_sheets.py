@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.sheets import EXTENSIONS, MIME_TYPES, SheetError, SheetWriter, read_rows, sheet_format
 from db.engine import Database
-from db.models import Follower, MailThread, User
+from db.models import Follower, MailThread, User, table_of
 from db.types import utcnow
 from resolvers.errors import BadUserInput, Conflict, MailgateError
 from resolvers.generated_files import ERROR_REPORT, StoredFile, store_file
@@ -39,9 +39,9 @@ from resolvers.thread_store import MAX_NAME, ThreadInput, insert_thread, update_
 from resolvers.threads import check_key, new_key, visible_to
 from resolvers.viewer import Viewer
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
-U = User.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+F = table_of(Follower)
+U = table_of(User)
 
 ID, NAME, FOLLOWERS = "id", "name", "followers"
 COLUMNS: tuple[str, ...] = (ID, NAME, FOLLOWERS)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Attachment, ChangeKind, Follower, MailThread, Message, TrackingSnapshot
+from db.models import Attachment, ChangeKind, Follower, MailThread, Message, TrackingSnapshot, table_of
 from db.types import utcnow
 from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
@@ -27,11 +27,11 @@ from resolvers.threads import check_key, check_users, get_thread, key_exists, ne
 from resolvers.tracking import current_values, diff, post_tracking
 from resolvers.viewer import Viewer
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
-A = Attachment.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-S = TrackingSnapshot.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+F = table_of(Follower)
+A = table_of(Attachment)
+M = table_of(Message)
+S = table_of(TrackingSnapshot)
 
 MAX_NAME = 1024
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MailThread, Message
+from db.models import MailThread, Message, table_of
 from db.types import utcnow
 from resolvers.thread_store import insert_thread
 
-M = Message.__table__  # type: ignore[attr-defined]
-T = MailThread.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
+T = table_of(MailThread)
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|отв|ответ|пересл|переслано)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",

@@ -12,17 +12,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Follower, MailThread, Message, User
+from db.models import Follower, MailThread, Message, User, table_of
 from db.types import utcnow
 from resolvers.errors import BadUserInput, not_found
 from resolvers.paging import decode_cursor, encode_cursor, page_request
 from resolvers.records import MailThreadRecord, Page
 from resolvers.viewer import Viewer
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-U = User.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+F = table_of(Follower)
+M = table_of(Message)
+U = table_of(User)
 
 MAX_KEY_LENGTH = 255
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Follower, MailThread, MessageKind, TrackingSnapshot, User
+from db.models import Follower, MailThread, MessageKind, TrackingSnapshot, User, table_of
 from db.types import utcnow
 from resolvers.errors import BadUserInput
 from resolvers.posting import Post, deliver_post
@@ -28,10 +28,10 @@ from resolvers.records import MailThreadRecord
 from resolvers.threads import follower_ids, get_thread
 from resolvers.viewer import Viewer
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
-S = TrackingSnapshot.__table__  # type: ignore[attr-defined]
-U = User.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+F = table_of(Follower)
+S = table_of(TrackingSnapshot)
+U = table_of(User)
 
 TRACKED: tuple[str, ...] = ("name", "followers")
 MAX_CHANGES = 50

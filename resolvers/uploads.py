@@ -16,14 +16,14 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Attachment
+from db.models import Attachment, table_of
 from db.types import utcnow
 from resolvers.blobs import free_unreferenced, put_blob
 from resolvers.errors import PayloadTooLarge
 from resolvers.records import AttachmentRecord
 from resolvers.viewer import Viewer
 
-A = Attachment.__table__  # type: ignore[attr-defined]
+A = table_of(Attachment)
 
 CHUNK = 64 * 1024
 STAGED_TTL_SECONDS = 24 * 3600

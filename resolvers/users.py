@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Folder, User
+from db.models import Folder, User, table_of
 from db.models.mailbox import SYSTEM_FOLDERS
 from db.types import utcnow
 from resolvers.errors import BadUserInput, Conflict
@@ -22,7 +22,7 @@ async def create_user(session: AsyncSession, *, login: str, name: str, email: st
         raise BadUserInput("a user needs a login and an email address")
     if len(password) < 8:
         raise BadUserInput("a password needs at least 8 characters")
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     taken = (
         await session.execute(
             select(users.c.id).where(or_(func.lower(users.c.login) == login.lower(), users.c.email == email))
@@ -47,7 +47,7 @@ async def create_user(session: AsyncSession, *, login: str, name: str, email: st
         ).scalar_one()
     )
     await session.execute(
-        insert(Folder.__table__),  # type: ignore[attr-defined]
+        insert(table_of(Folder)),
         [
             {
                 "owner_id": user_id,
@@ -66,7 +66,7 @@ async def create_user(session: AsyncSession, *, login: str, name: str, email: st
 
 async def users_by_email(session: AsyncSession, emails: list[str]) -> dict[str, UserRecord]:
     """Local users among ``emails``, keyed by their lowercased address."""
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     wanted = sorted({e.strip().lower() for e in emails if e})
     if not wanted:
         return {}
@@ -79,7 +79,7 @@ async def users_by_email(session: AsyncSession, emails: list[str]) -> dict[str, 
 
 
 async def user_by_login(session: AsyncSession, login: str) -> UserRecord | None:
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     row = (
         (
             await session.execute(

@@ -18,7 +18,7 @@ from app.demo.model import Mail
 from app.demo.plan import Planner
 from app.mail.mime import Envelope, MimePart, build_email
 from db.engine import Database
-from db.models import ApiPermission, ChangeKind, Folder, MailThread
+from db.models import ApiPermission, ChangeKind, Folder, MailThread, table_of
 from db.types import utcnow
 from resolvers.blobs import put_blob
 from resolvers.changelog import ChangeEntry, record_changes
@@ -80,8 +80,8 @@ class Setup:
 
 async def _setup(db: Database, planner: Planner, mails: list[Mail]) -> Setup | None:
     """Users, their folders and labels, and the mail threads; None when the users exist."""
-    folder_table = Folder.__table__  # type: ignore[attr-defined]
-    thread_table = MailThread.__table__  # type: ignore[attr-defined]
+    folder_table = table_of(Folder)
+    thread_table = table_of(MailThread)
     async with db.write() as session:
         if await user_by_login(session, USERS[0][0]) is not None:
             return None

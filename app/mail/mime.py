@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Attachment, Blob, Message, MessageBody
+from db.models import Attachment, Blob, Message, MessageBody, table_of
 
 
 @dataclass(slots=True)
@@ -120,7 +120,7 @@ async def message_source(session: AsyncSession, message_id: int) -> bytes | None
     if row is None:
         return None
     if row["raw_sha256"]:
-        blobs = Blob.__table__  # type: ignore[attr-defined]
+        blobs = table_of(Blob)
         data = (await session.execute(select(blobs.c.data).where(blobs.c.sha256 == row["raw_sha256"]))).scalar()
         if data is not None:
             return bytes(data)
@@ -138,15 +138,15 @@ async def stored_envelope(session: AsyncSession, message_id: int) -> tuple[RowMa
 
 
 async def _message_row(session: AsyncSession, message_id: int) -> RowMapping | None:
-    m = Message.__table__  # type: ignore[attr-defined]
+    m = table_of(Message)
     return (await session.execute(select(m).where(m.c.id == message_id))).mappings().first()
 
 
 async def _envelope_of(session: AsyncSession, row: RowMapping) -> Envelope:
     b, a, blobs = (
-        MessageBody.__table__,  # type: ignore[attr-defined]
-        Attachment.__table__,  # type: ignore[attr-defined]
-        Blob.__table__,  # type: ignore[attr-defined]
+        table_of(MessageBody),
+        table_of(Attachment),
+        table_of(Blob),
     )
     message_id = row["id"]
     body = (await session.execute(select(b).where(b.c.message_id == message_id))).mappings().first()

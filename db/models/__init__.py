@@ -1,5 +1,8 @@
 """The tables of mailgate, as SQLModel classes."""
 
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
 from db.models.auth import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User
 from db.models.changes import Change, ChangeKind
 from db.models.files import Attachment, Blob
@@ -16,6 +19,13 @@ from db.models.messages import (
     SentRequest,
 )
 from db.models.threads import Follower, MailThread, TrackingSnapshot
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for the SQLAlchemy Core statements resolvers write."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
 
 __all__ = [
     "ApiPermission",
@@ -44,4 +54,5 @@ __all__ = [
     "TokenKind",
     "TrackingSnapshot",
     "User",
+    "table_of",
 ]

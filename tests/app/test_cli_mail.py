@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Message
+from db.models import Message, table_of
 from tests.utils.factories import make_user
 from tests.utils.mailbox_files import cp1251_message, koi8r_message
 
@@ -40,7 +40,7 @@ async def _prepare(tmp_path: Path) -> tuple[str, Database]:
 
 
 async def _count(db: Database) -> int:
-    table = Message.__table__  # type: ignore[attr-defined]
+    table = table_of(Message)
     async with db.read() as session:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
 

@@ -10,15 +10,15 @@ from sqlalchemy import func, select
 
 from app.demo import load_demo_data
 from db.engine import Database
-from db.models import Attachment, Blob, Change, Folder, Label, MailThread, Message, MessageLabel, User
+from db.models import Attachment, Blob, Change, Folder, Label, MailThread, Message, MessageLabel, User, table_of
 from tests.utils.graphql import Client
 
-M = Message.__table__  # type: ignore[attr-defined]
-F = Folder.__table__  # type: ignore[attr-defined]
-L = Label.__table__  # type: ignore[attr-defined]
-ML = MessageLabel.__table__  # type: ignore[attr-defined]
-A = Attachment.__table__  # type: ignore[attr-defined]
-B = Blob.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
+F = table_of(Folder)
+L = table_of(Label)
+ML = table_of(MessageLabel)
+A = table_of(Attachment)
+B = table_of(Blob)
 
 
 async def test_demo_loads_once_and_counters_match_a_recount(db: Database) -> None:
@@ -26,7 +26,7 @@ async def test_demo_loads_once_and_counters_match_a_recount(db: Database) -> Non
     assert await load_demo_data(db) is False
 
     async with db.read() as session:
-        users = dict((await session.execute(select(User.__table__.c.login, User.__table__.c.id))).all())  # type: ignore[attr-defined]
+        users = dict((await session.execute(select(table_of(User).c.login, table_of(User).c.id))).all())
         assert set(users) == {"user_test", "filip_test"}
         messages = (await session.execute(select(M))).mappings().all()
         assert 250 <= len(messages) <= 400
@@ -54,7 +54,7 @@ async def test_demo_loads_once_and_counters_match_a_recount(db: Database) -> Non
             assert (lab["message_count"], lab["unread_count"]) == (label_total[lab["id"]], label_unread[lab["id"]])
 
         # Every arrival is in the change log, and every message keeps its RFC 5322 source.
-        changes = (await session.execute(select(func.count()).select_from(Change.__table__))).scalar_one()  # type: ignore[attr-defined]
+        changes = (await session.execute(select(func.count()).select_from(table_of(Change)))).scalar_one()
         assert changes >= len(messages)
         sizes: dict[str, int] = dict((await session.execute(select(B.c.sha256, B.c.size))).all())
         assert all(m["raw_sha256"] and sizes[m["raw_sha256"]] == m["size"] for m in messages)
@@ -72,7 +72,7 @@ async def test_demo_loads_once_and_counters_match_a_recount(db: Database) -> Non
             assert parent["thread_id"] == reply["thread_id"] is not None
             assert parent["date"] <= reply["date"]
             assert reply["references"][-1] == reply["in_reply_to"]
-        threads = (await session.execute(select(func.count()).select_from(MailThread.__table__))).scalar_one()  # type: ignore[attr-defined]
+        threads = (await session.execute(select(func.count()).select_from(table_of(MailThread)))).scalar_one()
         assert threads >= 5
 
         # The files are real: a Word document, a PDF and an invite.

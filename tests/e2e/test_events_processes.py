@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.events import LISTENER_APPLICATION_NAME
 from db.engine import Database, async_url
-from db.models import Change
+from db.models import Change, table_of
 from resolvers.changelog import current_modseq
 from resolvers.events import EVENT_KINDS
 from tests.utils.databases import postgres_admin_url, postgres_required
@@ -177,7 +177,7 @@ class Writer:
 
 async def logged(db: Database, owner_id: int, after: int) -> list[tuple[str, str | None, str]]:
     """The owner's change log after ``after`` as (kind, messageId, state), the way events show it."""
-    c = Change.__table__  # type: ignore[attr-defined]
+    c = table_of(Change)
     async with db.read() as session:
         rows = (
             await session.execute(

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import ApiPermission, AuthToken
+from db.models import ApiPermission, AuthToken, table_of
 from resolvers import auth
 from resolvers.services import AuthPolicy
 from tests.utils.factories import PASSWORD, make_user, viewer_of
 
-TOKENS = AuthToken.__table__  # type: ignore[attr-defined]
+TOKENS = table_of(AuthToken)
 
 
 @pytest.mark.parametrize(

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import SQLModel
 
 from db.engine import Database
-from db.models import Folder, Label
+from db.models import Folder, Label, table_of
 from resolvers.counters import CounterDeltas
 from resolvers.mailbox import folder_by_role
 from tests.utils.factories import make_label, make_user
 
 
-async def _counts(db: Database, table: object, ident: int, columns: tuple[str, str]) -> tuple[int, int]:
-    t = table.__table__  # type: ignore[attr-defined]
+async def _counts(db: Database, model: type[SQLModel], ident: int, columns: tuple[str, str]) -> tuple[int, int]:
+    t = table_of(model)
     async with db.read() as session:
         row = (await session.execute(select(t.c[columns[0]], t.c[columns[1]]).where(t.c.id == ident))).one()
     return int(row[0]), int(row[1])

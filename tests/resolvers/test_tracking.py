@@ -6,14 +6,14 @@ import pytest
 from sqlalchemy import select, update
 
 from db.engine import Database
-from db.models import Change, Folder, MailThread, Message, TrackingSnapshot
+from db.models import Change, Folder, MailThread, Message, TrackingSnapshot, table_of
 from resolvers import tracking
 from resolvers.errors import BadUserInput
 from tests.utils.factories import follow, make_thread, make_user, viewer_of
 
-M = Message.__table__  # type: ignore[attr-defined]
-S = TrackingSnapshot.__table__  # type: ignore[attr-defined]
-T = MailThread.__table__  # type: ignore[attr-defined]
+M = table_of(Message)
+S = table_of(TrackingSnapshot)
+T = table_of(MailThread)
 
 
 def test_followers_render_as_a_stable_string() -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from app.main import create_app, make_services
 from app.settings import Settings
 from db.engine import Database
-from db.models import AuthToken
+from db.models import AuthToken, table_of
 from db.types import utcnow
 from tests.utils.factories import PASSWORD, make_user
 from tests.utils.graphql import Client
@@ -24,7 +24,7 @@ LOGIN = """mutation($l: String!, $p: String!) {
 }"""
 REFRESH = """mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken expiresAt } }"""
 ME = "{ me { login } }"
-TOKENS = AuthToken.__table__  # type: ignore[attr-defined]
+TOKENS = table_of(AuthToken)
 
 AppFactory = Callable[..., AbstractAsyncContextManager[Client]]
 

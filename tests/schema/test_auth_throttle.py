@@ -7,14 +7,14 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from db.engine import Database
-from db.models import LoginFailure, LoginLockout
+from db.models import LoginFailure, LoginLockout, table_of
 from db.types import utcnow
 from tests.utils.factories import PASSWORD, make_user
 from tests.utils.graphql import Client
 
 LOGIN = "mutation($l: String!, $p: String!) { login(login: $l, password: $p) { accessToken } }"
-LOCKS = LoginLockout.__table__  # type: ignore[attr-defined]
-FAILURES = LoginFailure.__table__  # type: ignore[attr-defined]
+LOCKS = table_of(LoginLockout)
+FAILURES = table_of(LoginFailure)
 
 
 async def attempt(client: Client, name: str, password: str) -> list[str]:

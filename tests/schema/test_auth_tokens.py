@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from db.engine import Database
-from db.models import AuthToken
+from db.models import AuthToken, table_of
 from db.types import utcnow
 from tests.utils.factories import make_user
 from tests.utils.graphql import Client
@@ -20,7 +20,7 @@ CREATE = """mutation($n: String!, $p: [Permission!]!, $e: DateTime) {
 }"""
 LIST = "{ apiTokens { id name permissions createdAt expiresAt lastUsedAt } }"
 REVOKE = "mutation($id: ID!) { revokeApiToken(id: $id) }"
-TOKENS = AuthToken.__table__  # type: ignore[attr-defined]
+TOKENS = table_of(AuthToken)
 
 
 async def create(client: Client, name: str, permissions: list[str], expires_at: str | None = None) -> dict[str, Any]:

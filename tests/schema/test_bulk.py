@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Folder, Label, Message, MessageLabel
+from db.models import Folder, Label, Message, MessageLabel, table_of
 from resolvers.records import UserRecord
 from tests.utils.factories import deliver, make_label, make_user
 from tests.utils.graphql import Client
@@ -19,10 +19,10 @@ STATE = """{ mailboxState folders { id name role totalCount unreadCount }
 
 async def recount(db: Database, user: UserRecord) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
     """(folders, labels): id -> (total, unread), counted from the messages table."""
-    m = Message.__table__  # type: ignore[attr-defined]
-    f = Folder.__table__  # type: ignore[attr-defined]
-    lab = Label.__table__  # type: ignore[attr-defined]
-    ml = MessageLabel.__table__  # type: ignore[attr-defined]
+    m = table_of(Message)
+    f = table_of(Folder)
+    lab = table_of(Label)
+    ml = table_of(MessageLabel)
     unread = func.sum(func.cast(~m.c.was_read, lab.c.message_count.type))
     async with db.read() as session:
         folder_ids = (await session.execute(select(f.c.id).where(f.c.owner_id == user.id))).scalars().all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from db.engine import Database
-from db.models import Attachment, Blob, MessageBody, MessageLabel
+from db.models import Attachment, Blob, MessageBody, MessageLabel, table_of
 from resolvers.blobs import put_blob, sha256_hex
 from tests.schema.test_bulk import DELETE, assert_counters, folder_of
 from tests.utils.factories import deliver, make_label, make_user
@@ -39,8 +39,8 @@ async def test_destroy_frees_only_unshared_blobs(db: Database, client: Client) -
         raw_sha256=raw_digest,
     )
     keeper = await deliver(db, user, files=[("a.txt", "text/plain", shared)])
-    blobs = Blob.__table__  # type: ignore[attr-defined]
-    attachments = Attachment.__table__  # type: ignore[attr-defined]
+    blobs = table_of(Blob)
+    attachments = table_of(Attachment)
     assert await _search_rows(db, doomed) == 1
     me = await client.login("user_test")
 
@@ -52,8 +52,8 @@ async def test_destroy_frees_only_unshared_blobs(db: Database, client: Client) -
     assert await _count(db, blobs, blobs.c.sha256 == sha256_hex(shared)) == 1
     assert await _count(db, attachments, attachments.c.message_id == doomed) == 0
     assert await _count(db, attachments, attachments.c.message_id == keeper) == 1
-    assert await _count(db, MessageBody.__table__, MessageBody.__table__.c.message_id == doomed) == 0  # type: ignore[attr-defined]
-    assert await _count(db, MessageLabel.__table__, MessageLabel.__table__.c.message_id == doomed) == 0  # type: ignore[attr-defined]
+    assert await _count(db, table_of(MessageBody), table_of(MessageBody).c.message_id == doomed) == 0
+    assert await _count(db, table_of(MessageLabel), table_of(MessageLabel).c.message_id == doomed) == 0
     assert await _search_rows(db, doomed) == 0
     assert await _search_rows(db, keeper) == 1
     found = await me.data('{ messages(filter: {query: "уникальноеслово"}) { totalCount } }')

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from db.engine import Database
-from db.models import Blob, Folder, Message
+from db.models import Blob, Folder, Message, table_of
 from resolvers.mail_import import import_mbox_file
 from tests.utils import mailbox_files as mf
 from tests.utils.factories import folder_id, make_folder, make_user
@@ -82,8 +82,8 @@ async def test_thousand_messages_in_mixed_charsets_one_broken(
 
     # Folder counters equal a recount.
     inbox = await folder_id(db, user, "INBOX")
-    m = Message.__table__  # type: ignore[attr-defined]
-    f = Folder.__table__  # type: ignore[attr-defined]
+    m = table_of(Message)
+    f = table_of(Folder)
     async with db.read() as session:
         recount = (
             await session.execute(
@@ -159,8 +159,8 @@ async def test_one_eml_into_a_folder_keeps_source_files_and_invite(
             "contentId": None,
         }
     ]
-    m = Message.__table__  # type: ignore[attr-defined]
-    b = Blob.__table__  # type: ignore[attr-defined]
+    m = table_of(Message)
+    b = table_of(Blob)
     async with db.read() as session:
         source = (await session.execute(select(b.c.data).join(m, m.c.raw_sha256 == b.c.sha256))).scalar_one()
     assert bytes(source) == raw
@@ -191,7 +191,7 @@ async def test_someone_elses_folder_is_not_found(db: Database, client: Client, h
     body = await upload(http, None, mf.koi8r_message())
     assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
     async with db.read() as session:
-        assert (await session.execute(select(func.count()).select_from(Message.__table__))).scalar_one() == 0  # type: ignore[attr-defined]
+        assert (await session.execute(select(func.count()).select_from(table_of(Message)))).scalar_one() == 0
 
 
 async def test_a_reply_joins_the_thread_of_a_message_already_there(
@@ -231,7 +231,7 @@ async def test_cli_import_by_folder_name_reports_progress(db: Database, tmp_path
     assert seen[-1] == (249, 1, path.stat().st_size)
     assert len(seen) >= 3
     async with db.read() as session:
-        f = Folder.__table__  # type: ignore[attr-defined]
+        f = table_of(Folder)
         total = (await session.execute(select(f.c.total_count).where(f.c.id == projects))).scalar_one()
     assert total == 249
 
@@ -255,8 +255,8 @@ async def test_a_message_that_cannot_be_stored_fails_alone(db: Database, monkeyp
 
     assert (outcome.created, outcome.failed, outcome.errors) == (11, 1, [(4, "the message could not be stored")])
     inbox = await folder_id(db, user, "INBOX")
-    f = Folder.__table__  # type: ignore[attr-defined]
-    m = Message.__table__  # type: ignore[attr-defined]
+    f = table_of(Folder)
+    m = table_of(Message)
     async with db.read() as session:
         total = (await session.execute(select(f.c.total_count).where(f.c.id == inbox))).scalar_one()
         count = (await session.execute(select(func.count()).where(m.c.folder_id == inbox))).scalar_one()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from db.engine import Database
-from db.models import Change
+from db.models import Change, table_of
 from db.types import utcnow
 from resolvers.sync import prune_change_log
 from tests.utils.factories import deliver, make_user
@@ -83,7 +83,7 @@ async def test_a_state_older_than_the_kept_log_asks_for_a_resync(db: Database, c
     start = await _state(me)
     for _ in range(3):
         await deliver(db, user)
-    table = Change.__table__  # type: ignore[attr-defined]
+    table = table_of(Change)
     async with db.write() as session:
         await session.execute(update(table).values(at=utcnow() - timedelta(days=40)))
         pruned = await prune_change_log(session, keep_days=30)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from db.engine import Database
+from db.models import table_of
 from tests.utils.factories import deliver, folder_id, make_user
 from tests.utils.graphql import Client
 
@@ -162,7 +163,7 @@ async def test_counts_without_filters_come_from_the_folder_counters(db: Database
 
         from db.models import Folder
 
-        folders = Folder.__table__  # type: ignore[attr-defined]
+        folders = table_of(Folder)
         await session.execute(update(folders).where(folders.c.id == inbox).values(total_count=40, unread_count=7))
     me = await client.login("user_test")
 

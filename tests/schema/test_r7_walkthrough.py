@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from db.engine import Database
-from db.models import Folder, Message, User
+from db.models import Folder, Message, User, table_of
 from db.types import utcnow
 from resolvers.outbox import relay_due
 from resolvers.services import Services
@@ -37,7 +37,7 @@ async def counts(client: Client) -> dict[str, tuple[int, int]]:
 
 async def recount(db: Database, owner_login: str) -> dict[str, tuple[int, int]]:
     """The same numbers counted from the messages table, to prove the counters exact."""
-    m, f, u = Message.__table__, Folder.__table__, User.__table__  # type: ignore[attr-defined]
+    m, f, u = table_of(Message), table_of(Folder), table_of(User)
     unread = func.coalesce(func.sum(case((m.c.was_read.is_(False), 1), else_=0)), 0)
     async with db.read() as session:
         rows = await session.execute(

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from db.engine import Database
-from db.models import Attachment, Follower, MailThread, Message, TrackingSnapshot
+from db.models import Attachment, Follower, MailThread, Message, TrackingSnapshot, table_of
 from db.types import utcnow
 from resolvers.blobs import put_blob
 from tests.utils.factories import deliver, make_thread, make_user
 from tests.utils.graphql import Client
 
-A = Attachment.__table__  # type: ignore[attr-defined]
+A = table_of(Attachment)
 
 GET = "query($id: ID!) { mailThread(id: $id) { id } }"
 CREATE = (
@@ -95,10 +95,10 @@ async def test_a_stranger_gets_not_found_everywhere(db: Database, world: World) 
     # Nothing changed: no follower, no message, no snapshot for the stranger.
     async with db.read() as session:
         for table, column in ((Follower, "user_id"), (Message, "owner_id"), (TrackingSnapshot, "user_id")):
-            t_ = table.__table__  # type: ignore[attr-defined]
+            t_ = table_of(table)
             n = (await session.execute(select(func.count()).where(t_.c[column] == world.stranger_id))).scalar_one()
             assert n == 0, table
-        name = (await session.execute(select(MailThread.__table__.c.name))).scalar_one()  # type: ignore[attr-defined]
+        name = (await session.execute(select(table_of(MailThread).c.name))).scalar_one()
         assert name == "Секретный проект"
 
 

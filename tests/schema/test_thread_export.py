@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Follower, MailThread, User
+from db.models import Follower, MailThread, User, table_of
 from tests.schema.test_thread_import import IMPORT, import_file
 from tests.utils.factories import deliver, make_thread, make_user
 from tests.utils.graphql import Client
@@ -23,9 +23,9 @@ EXPORT = """query($filter: MailThreadFilter, $format: SheetFormat) {
 TEMPLATE = """query($format: SheetFormat) {
   mailThreadImportTemplate(format: $format) { url fileName mimeType expiresAt } }"""
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
-U = User.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+F = table_of(Follower)
+U = table_of(User)
 
 
 def sheet_rows(data: bytes, fmt: str) -> list[list[str]]:

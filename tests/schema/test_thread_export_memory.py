@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from app.main import create_app
 from app.settings import Settings
 from db.engine import Database
-from db.models import Follower, MailThread
+from db.models import Follower, MailThread, table_of
 from db.types import utcnow
 from resolvers.records import UserRecord
 from resolvers.services import Services
@@ -35,9 +35,9 @@ async def many_threads(db: Database, user: UserRecord, count: int) -> None:
         for i in range(count)
     ]  # fmt: skip
     async with db.write() as session:
-        await session.execute(insert(MailThread.__table__), threads)  # type: ignore[attr-defined]
+        await session.execute(insert(table_of(MailThread)), threads)
         followers = [{"thread_id": t["id"], "user_id": user.id, "since": now} for t in threads]
-        await session.execute(insert(Follower.__table__), followers)  # type: ignore[attr-defined]
+        await session.execute(insert(table_of(Follower)), followers)
 
 
 async def fetch_and_discard(app: Any, url: str) -> tuple[int, int]:

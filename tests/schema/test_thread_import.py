@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Follower, MailThread
+from db.models import Follower, MailThread, table_of
 from tests.utils.factories import make_thread, make_user
 from tests.utils.graphql import Client, GraphQLErrors
 
 IMPORT = """mutation($file: Upload!) { importMailThreads(file: $file) {
   created updated failed errors { row column message } errorReport { url fileName mimeType } } }"""
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-F = Follower.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+F = table_of(Follower)
 
 
 async def post_file(

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from app.main import create_app
 from app.settings import Settings
 from db.engine import Database
-from db.models import ImportJob, MailThread
+from db.models import ImportJob, MailThread, table_of
 from db.types import utcnow
 from resolvers.import_jobs import wait_for_jobs
 from resolvers.services import Services
@@ -34,8 +34,8 @@ PROGRESS = """subscription($id: ID!) { importJobProgress(id: $id) { id status to
 ROWS = 5000
 MAPPING = {"Key": "id", "Title": "name"}
 
-T = MailThread.__table__  # type: ignore[attr-defined]
-J = ImportJob.__table__  # type: ignore[attr-defined]
+T = table_of(MailThread)
+J = table_of(ImportJob)
 
 
 def big_sheet(rows: int = ROWS) -> bytes:

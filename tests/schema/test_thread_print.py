@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import DeliveryStatus, User
+from db.models import DeliveryStatus, User, table_of
 from resolvers.records import UserRecord
 from tests.utils.factories import deliver, make_thread, make_user, set_message
 from tests.utils.graphql import Client
@@ -96,7 +96,7 @@ async def test_printing_someone_elses_thread_is_not_found(db: Database, client: 
 
 
 async def user_record(db: Database, login: str) -> UserRecord:
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     async with db.read() as session:
         row = (await session.execute(select(users).where(users.c.login == login))).mappings().one()
     return UserRecord.from_row(row)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Attachment, Blob
+from db.models import Attachment, Blob, table_of
 from resolvers.blobs import sha256_hex
 from tests.utils.factories import make_user
 from tests.utils.graphql import Client
@@ -261,7 +261,7 @@ async def test_mail_thread_walkthrough(db: Database, client: Client) -> None:
     assert sorted(m["id"] for m in changes["updated"]) == sorted(bob_ids)
     assert all(m["thread"] is None for m in changes["updated"])
     async with db.read() as session:
-        a, b = Attachment.__table__, Blob.__table__  # type: ignore[attr-defined]
+        a, b = table_of(Attachment), table_of(Blob)
         assert (await session.execute(select(a.c.id).where(a.c.id == int(staged)))).first() is None
         assert (await session.execute(select(b.c.sha256).where(b.c.sha256 == sha256_hex(b"estimate")))).first() is None
         # The posted file: one row per copy (the author's and bob's), on one blob that stays.

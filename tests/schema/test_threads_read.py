@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from db.engine import Database
-from db.models import MailThread
+from db.models import MailThread, table_of
 from tests.utils.factories import deliver, follow, make_thread, make_user
 from tests.utils.graphql import Client
 
@@ -23,7 +23,7 @@ T0 = datetime(2025, 6, 1, 8, 0, 0, 250000, tzinfo=UTC)
 
 
 async def set_times(db: Database, key: str, created: datetime, updated: datetime) -> None:
-    threads = MailThread.__table__  # type: ignore[attr-defined]
+    threads = table_of(MailThread)
     async with db.write() as session:
         await session.execute(update(threads).where(threads.c.id == key).values(created_at=created, updated_at=updated))
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Attachment, Blob
+from db.models import Attachment, Blob, table_of
 from db.types import utcnow
 from resolvers.services import Services
 from resolvers.uploads import remove_stale_uploads
@@ -49,8 +49,8 @@ async def count(db: Database, table: Any) -> int:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
 
 
-BLOBS = Blob.__table__  # type: ignore[attr-defined]
-ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
+BLOBS = table_of(Blob)
+ATTACHMENTS = table_of(Attachment)
 
 
 async def test_upload_stages_a_file_once_per_content(db: Database, client: Client) -> None:

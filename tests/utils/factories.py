@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from db.engine import Database
-from db.models import ApiPermission, Folder, Message
+from db.models import ApiPermission, Folder, Message, table_of
 from db.types import utcnow
 from resolvers.blobs import put_blob
 from resolvers.labels import create_label
@@ -84,7 +84,7 @@ async def make_folder(
     db: Database, user: UserRecord, name: str, *, parent_id: int | None = None, sort_order: int = 0
 ) -> int:
     """A folder of the user's, inserted directly (createFolder is another area's)."""
-    folders = Folder.__table__  # type: ignore[attr-defined]
+    folders = table_of(Folder)
     async with db.write() as session:
         statement = insert(folders).values(
             owner_id=user.id, name=name, role=None, parent_id=parent_id, sort_order=sort_order, created_at=utcnow()
@@ -100,7 +100,7 @@ async def folder_id(db: Database, user: UserRecord, role: str) -> int:
 
 async def set_message(db: Database, message_id: int, **values: Any) -> None:
     """Change columns of a message row directly, for states no mutation makes yet."""
-    messages = Message.__table__  # type: ignore[attr-defined]
+    messages = table_of(Message)
     async with db.write() as session:
         await session.execute(update(messages).where(messages.c.id == message_id).values(**values))
 
