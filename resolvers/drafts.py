@@ -296,6 +296,20 @@ def _given(value: Any, fallback: Any) -> Any:
     return fallback if value is None else value
 
 
+def compose_flags(c: Compose, draft: MessageRecord | None) -> dict[str, Any]:
+    """Subject and flags of a message being composed: the ones given, else the draft's."""
+    return {
+        "subject": _given(c.subject, draft.subject if draft else ""),
+        "important": bool(_given(c.important, draft.important if draft else False)),
+        "read_receipt_requested": bool(
+            _given(c.request_read_receipt, draft.read_receipt_requested if draft else False)
+        ),
+        "return_receipt_requested": bool(
+            _given(c.request_return_receipt, draft.return_receipt_requested if draft else False)
+        ),
+    }
+
+
 async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, c: Compose) -> int:
     """Create a draft, or update the one named by ``c.draft_id``; returns its id."""
     me = await sender_of(session, viewer)
@@ -319,7 +333,7 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
     chosen = await chosen_attachments(session, viewer, c, draft, forwarded)
 
     new = NewMessage(
-        subject=_given(c.subject, draft.subject if draft else ""),
+        **compose_flags(c, draft),
         sender=Address(me.email, me.name),
         body=body,
         html_body=html,
@@ -330,10 +344,7 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
         date=utcnow(),
         thread_id=thread_id,
         was_read=True,
-        important=_given(c.important, draft.important if draft else False),
         is_draft=True,
-        read_receipt_requested=_given(c.request_read_receipt, draft.read_receipt_requested if draft else False),
-        return_receipt_requested=_given(c.request_return_receipt, draft.return_receipt_requested if draft else False),
         message_id_header=(draft.message_id_header if draft else None) or new_message_id(services.mail_domain),
         in_reply_to=in_reply_to,
         references=references,

@@ -21,6 +21,7 @@ from resolvers.drafts import (
     build,
     chosen_attachments,
     compose_bodies,
+    compose_flags,
     compose_recipients,
     destroy_message,
     mark_original,
@@ -118,7 +119,7 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
 
     now = utcnow()
     new = NewMessage(
-        subject=c.subject if c.subject is not None else (draft.subject if draft else ""),
+        **compose_flags(c, draft),
         sender=Address(me.email, me.name),
         body=body,
         html_body=html,
@@ -130,15 +131,6 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
         thread_id=thread_id,
         was_read=True,
         was_sent=True,
-        important=c.important if c.important is not None else (draft.important if draft else False),
-        read_receipt_requested=bool(
-            c.request_read_receipt if c.request_read_receipt is not None else draft and draft.read_receipt_requested
-        ),
-        return_receipt_requested=bool(
-            c.request_return_receipt
-            if c.request_return_receipt is not None
-            else draft and draft.return_receipt_requested
-        ),
         message_id_header=new_message_id(services.mail_domain),
         in_reply_to=in_reply_to,
         references=references,
