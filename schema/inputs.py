@@ -6,7 +6,16 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.compose import Compose
 from schema.enums import MailThreadOrderField, MessageOrderField, OrderDirection
+
+
+def _ids(values: list[strawberry.ID] | None) -> list[str] | None:
+    return None if values is None else [str(v) for v in values]
+
+
+def _id(value: strawberry.ID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @strawberry.input
@@ -73,6 +82,26 @@ class SendMessageInput:
         default=None, description="A retry with the same key returns the first result and sends nothing again."
     )
 
+    def to_compose(self) -> Compose:
+        """The request in resolver terms."""
+        return Compose(
+            draft_id=_id(self.draft_id),
+            subject=self.subject,
+            body=self.body,
+            html_body=self.html_body,
+            to=self.to,
+            cc=self.cc,
+            bcc=self.bcc,
+            reply_to=self.reply_to,
+            attachment_ids=_ids(self.attachment_ids),
+            in_reply_to_id=_id(self.in_reply_to_id),
+            forward_of_id=_id(self.forward_of_id),
+            important=self.important,
+            request_read_receipt=self.request_read_receipt,
+            request_return_receipt=self.request_return_receipt,
+            idempotency_key=self.idempotency_key,
+        )
+
 
 @strawberry.input
 class DraftInput:
@@ -88,6 +117,23 @@ class DraftInput:
     in_reply_to_id: strawberry.ID | None = None
     forward_of_id: strawberry.ID | None = None
     important: bool | None = None
+
+    def to_compose(self) -> Compose:
+        """The request in resolver terms (a draft has no receipts or idempotency key to ask for)."""
+        return Compose(
+            draft_id=_id(self.id),
+            subject=self.subject,
+            body=self.body,
+            html_body=self.html_body,
+            to=self.to,
+            cc=self.cc,
+            bcc=self.bcc,
+            reply_to=self.reply_to,
+            attachment_ids=_ids(self.attachment_ids),
+            in_reply_to_id=_id(self.in_reply_to_id),
+            forward_of_id=_id(self.forward_of_id),
+            important=self.important,
+        )
 
 
 @strawberry.input
