@@ -23,6 +23,7 @@ from resolvers.links import LinkSigner, SignedLink
 from resolvers.loaders import Loaders
 from resolvers.records import MailThreadRecord
 from resolvers.thread_export import follower_logins, thread_batches
+from resolvers.thread_fields import FIELDS, FOLLOWERS, cell
 from resolvers.threads import ThreadQuery, get_thread
 from resolvers.viewer import Viewer
 
@@ -53,12 +54,12 @@ class Printout:
     more: int = 0
 
     def details(self) -> list[tuple[str, str]]:
-        rows = [
-            ("Id", self.thread.id),
-            ("Created", self.thread.created_at.strftime("%Y-%m-%d %H:%M UTC")),
-            ("Followers", ", ".join(self.followers) or "—"),
-            ("Messages", str(len(self.messages) + self.more)),
-        ]
+        rows = [("Id", self.thread.id), ("Created", self.thread.created_at.strftime("%Y-%m-%d %H:%M UTC"))]
+        for f in FIELDS:  # the registry's fields with a print label
+            if f.print_label is not None:
+                value = ", ".join(self.followers) if f is FOLLOWERS else cell(getattr(self.thread, f.name))
+                rows.append((f.print_label, value or "—"))
+        rows.append(("Messages", str(len(self.messages) + self.more)))
         if self.more:
             rows.append(("Not printed", f"{self.more} newer messages"))
         return rows
@@ -107,13 +108,13 @@ async def thread_printout(session: AsyncSession, viewer: Viewer, thread_id: str)
 async def report_lines(db: Database, viewer: Viewer, q: ThreadQuery) -> AsyncIterator[list[tuple[Any, ...]]]:
     """One line per matching thread (``REPORT_HEADERS``), a batch at a time, in id order."""
     async for batch in thread_batches(db, viewer, q):
-        ids = [tid for tid, _ in batch]
+        ids = [t["id"] for t in batch]
         # Fresh loaders per batch: their caches would otherwise keep every thread of a large report.
         counters = await Loaders(db, viewer.user_id).thread_counters.load_many(ids)
         async with db.read() as session:
             statement = select(F.c.thread_id, func.count()).where(F.c.thread_id.in_(ids)).group_by(F.c.thread_id)
             followers = {tid: int(n) for tid, n in await session.execute(statement)}
         yield [
-            (name, tid, c.messages, c.unread, c.attachments, c.failed, followers.get(tid, 0))
-            for (tid, name), c in zip(batch, counters, strict=True)
+            (t["name"], t["id"], c.messages, c.unread, c.attachments, c.failed, followers.get(t["id"], 0))
+            for t, c in zip(batch, counters, strict=True)
         ]

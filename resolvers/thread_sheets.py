@@ -1,7 +1,8 @@
 """Mail threads as sheet rows: the columns, reading a sheet, and the import (the export is thread_export.py).
 
-The sheet has three columns, the same for the template, the export and the import,
-so that an export imports back unchanged:
+The sheet's columns are ``id`` and the registry's sheet fields (resolvers/thread_fields.py),
+the same for the template, the export and the import, so that an export imports back
+unchanged. Today:
 
 - ``id``: the thread's key. Empty: a new thread with a generated key. A key that no
   thread has: a new thread with that key. The key of a thread the importer sees:
@@ -25,26 +26,27 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
-from db.models import Follower, MailThread, User, table_of
-from db.types import utcnow
+from db.models import MailThread, User, table_of
 from resolvers.errors import BadUserInput, Conflict, MailgateError
 from resolvers.formats.sheets import EXTENSIONS, MIME_TYPES, SheetError, SheetWriter, read_rows, sheet_format
 from resolvers.generated_files import ERROR_REPORT, StoredFile, store_file
-from resolvers.thread_store import MAX_NAME, ThreadInput, insert_thread, update_thread
+from resolvers.thread_fields import COLUMN_FIELDS, FOLLOWERS, ID_COLUMN, NAME, SHEET_COLUMNS
+from resolvers.thread_store import NewThread, ThreadInput, insert_thread, insert_threads, update_thread
 from resolvers.threads import check_key, new_key, visible_to
 from resolvers.viewer import Viewer
 
 T = table_of(MailThread)
-F = table_of(Follower)
 U = table_of(User)
 
-ID, NAME, FOLLOWERS = "id", "name", "followers"
-COLUMNS: tuple[str, ...] = (ID, NAME, FOLLOWERS)
+ID = ID_COLUMN
+COLUMNS: tuple[str, ...] = SHEET_COLUMNS
+#: The column fields a sheet carries (followers, not a column, is read on its own).
+_SHEET_FIELDS = tuple(f for f in COLUMN_FIELDS if f.name in SHEET_COLUMNS)
 ERROR_COLUMN = "error"
 #: Rows saved in one unit of work by an import; progress is reported after each.
 IMPORT_BATCH = 100
@@ -123,8 +125,8 @@ def column_fields(headers: list[str], mapping: dict[str, str] | None = None) -> 
         if target in fields:
             raise BadUserInput(f"two columns of the sheet give the field {target}", argument="file")
         fields[target] = index
-    if NAME not in fields:
-        raise BadUserInput(f"the sheet has no {NAME} column (its header row is row 1)", argument="file")
+    if NAME.name not in fields:
+        raise BadUserInput(f"the sheet has no {NAME.name} column (its header row is row 1)", argument="file")
     return fields
 
 
@@ -152,7 +154,8 @@ class _Row:
     number: int
     cells: list[str]
     key: str | None = None
-    name: str = ""
+    #: Checked values of the sheet's column fields, by field name.
+    values: dict[str, Any] = field(default_factory=dict)
     followers: list[str] | None = None
     follower_ids: list[int] = field(default_factory=list)
 
@@ -228,14 +231,16 @@ class ThreadImport:
             if first != row.number:
                 self._fail(row, ID, f"the id {row.key} is on row {first} already")
                 return False
-        row.name = self._cell(row, NAME) or ""
-        if not row.name:
-            self._fail(row, NAME, "a name is required")
-            return False
-        if len(row.name) > MAX_NAME:
-            self._fail(row, NAME, f"a name has at most {MAX_NAME} characters")
-            return False
-        cell = self._cell(row, FOLLOWERS)
+        for f in _SHEET_FIELDS:
+            given = self._cell(row, f.name)
+            if given is None and f.check is None:
+                continue  # a column the sheet leaves out keeps its value (or its default)
+            try:
+                row.values[f.name] = f.checked(given)
+            except BadUserInput as exc:
+                self._fail(row, f.name, exc.message)
+                return False
+        cell = self._cell(row, FOLLOWERS.name)
         if cell is not None:
             row.followers = list(dict.fromkeys(p.strip() for p in cell.split(",") if p.strip()))
         return True
@@ -273,7 +278,7 @@ class ThreadImport:
             for row in rows:
                 unknown = [name for name in row.followers or () if name.casefold() not in users]
                 if unknown:
-                    self._fail(row, FOLLOWERS, f"unknown user: {', '.join(unknown)}")
+                    self._fail(row, FOLLOWERS.name, f"unknown user: {', '.join(unknown)}")
                     continue
                 row.follower_ids = list(dict.fromkeys(users[n.casefold()] for n in row.followers or ()))
                 if row.key is None or row.key not in keys:
@@ -297,33 +302,25 @@ class ThreadImport:
                 await self._insert_many(session, rows)
         except IntegrityError:
             for row in rows:
-                insert = insert_thread(session, self.viewer.user_id, row.name, row.key, row.follower_ids)
+                values = dict(row.values)
+                insert = insert_thread(
+                    session, self.viewer.user_id, values.pop(NAME.name), row.key, row.follower_ids, values
+                )
                 if await self._row(session, row, insert):
                     self.outcome.created += 1
         else:
             self.outcome.created += len(rows)
 
     async def _insert_many(self, session: AsyncSession, rows: list[_Row]) -> None:
-        now = utcnow()
-        creator = self.viewer.user_id
+        threads = []
         for row in rows:
             row.key = row.key or new_key()
-        threads = [
-            {"id": r.key, "name": r.name, "name_key": r.name.casefold(), "created_by": creator,
-             "created_at": now, "updated_at": now}
-            for r in rows
-        ]  # fmt: skip
-        await session.execute(insert(T), threads)
-        followers = [
-            {"thread_id": r.key, "user_id": uid, "since": now}
-            for r in rows
-            for uid in dict.fromkeys([creator, *r.follower_ids])
-        ]
-        await session.execute(insert(F), followers)
+            threads.append(NewThread(row.key, row.values, row.follower_ids))
+        await insert_threads(session, self.viewer.user_id, threads)
 
     async def _update(self, session: AsyncSession, row: _Row, domain: str) -> None:
         followers = None if row.followers is None else [str(uid) for uid in row.follower_ids]
-        data = ThreadInput(key=row.key, name=row.name, follower_ids=followers)
+        data = ThreadInput(key=row.key, values=row.values, follower_ids=followers)
         await update_thread(session, self.viewer, row.key or "", data, domain=domain)
 
     async def _row(self, session: AsyncSession, row: _Row, write: Awaitable[Any]) -> bool:

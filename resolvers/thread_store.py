@@ -10,8 +10,9 @@ ran trackPrepare on the thread: then trackFinalize posts them, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.errors import BadUserInput, Conflict, NotFound, parse_ids
 from resolvers.posting import hand_over, touch
 from resolvers.records import MailThreadRecord
+from resolvers.thread_fields import COLUMN_FIELDS, MAX_NAME, column_values
 from resolvers.threads import check_key, check_users, get_thread, key_exists, new_key
 from resolvers.tracking import current_values, diff, post_tracking
 from resolvers.viewer import Viewer
@@ -33,47 +35,70 @@ A = table_of(Attachment)
 M = table_of(Message)
 S = table_of(TrackingSnapshot)
 
-MAX_NAME = 1024
-
 
 @dataclass(slots=True)
 class ThreadInput:
-    """MailThreadInput; None means 'not given'."""
+    """MailThreadInput; None (or a field missing from ``values``) means 'not given'."""
 
     key: str | None = None
-    name: str | None = None
+    #: Given values of the column fields of the registry (resolvers/thread_fields.py), by field name.
+    values: dict[str, Any] = field(default_factory=dict)
     follower_ids: list[str] | None = None
     attachment_ids: list[str] | None = None
 
 
-def check_name(name: str | None) -> str:
-    """A thread name: 1..1024 characters once stripped."""
-    text = (name or "").strip()
-    if not text or len(text) > MAX_NAME:
-        raise BadUserInput(f"a mail thread name has 1 to {MAX_NAME} characters", argument="name")
-    return text
+@dataclass(slots=True)
+class NewThread:
+    """A thread about to be inserted: its key, its checked field values and its other followers."""
+
+    key: str
+    values: dict[str, Any]
+    follower_ids: Sequence[int] = ()
+
+
+async def insert_threads(
+    session: AsyncSession, creator_id: int, threads: Sequence[NewThread]
+) -> list[MailThreadRecord]:
+    """Insert checked threads in one statement (and their followers in another); the creator
+    follows each. The one path every new thread takes; ``insert_thread`` checks one first."""
+    if not threads:
+        return []
+    now = utcnow()
+    rows = [
+        {"id": t.key, **column_values(t.values, defaults=True), "created_by": creator_id,
+         "created_at": now, "updated_at": now}
+        for t in threads
+    ]  # fmt: skip
+    await session.execute(insert(T), rows)
+    followers = [
+        {"thread_id": t.key, "user_id": uid, "since": now}
+        for t in threads
+        for uid in dict.fromkeys([creator_id, *t.follower_ids])
+    ]
+    await session.execute(insert(F), followers)
+    return [MailThreadRecord.from_row(row) for row in rows]
 
 
 async def insert_thread(
-    session: AsyncSession, creator_id: int, name: str, key: str | None = None, follower_ids: Iterable[int] = ()
+    session: AsyncSession,
+    creator_id: int,
+    name: str,
+    key: str | None = None,
+    follower_ids: Iterable[int] = (),
+    values: dict[str, Any] | None = None,
 ) -> MailThreadRecord:
-    """A new thread; the creator follows it with ``follower_ids``. CONFLICT on a taken key."""
+    """A new thread; the creator follows it with ``follower_ids``. CONFLICT on a taken key,
+    NOT_FOUND for an unknown follower. ``name`` may be empty here (a thread made for a reply
+    to a message without subject); ``values`` are further checked field values."""
     key = check_key(key) if key else new_key()
     name = name.strip()
     if len(name) > MAX_NAME:
         raise BadUserInput(f"a thread name has at most {MAX_NAME} characters", argument="name")
     if await key_exists(session, key):
         raise Conflict(f"a mail thread with the id {key} exists already")
-    now = utcnow()
-    await session.execute(
-        insert(T).values(
-            id=key, name=name, name_key=name.casefold(), created_by=creator_id, created_at=now, updated_at=now
-        )
-    )
-    await add_followers(session, key, [creator_id, *follower_ids])
-    return MailThreadRecord(
-        id=key, name=name, created_by=creator_id, created_at=now, updated_at=now, name_key=name.casefold()
-    )
+    followers = await check_users(session, follower_ids)
+    [thread] = await insert_threads(session, creator_id, [NewThread(key, {**(values or {}), "name": name}, followers)])
+    return thread
 
 
 async def add_followers(session: AsyncSession, thread_id: str, user_ids: Iterable[int]) -> list[int]:
@@ -116,9 +141,9 @@ async def reload(session: AsyncSession, thread_id: str) -> MailThreadRecord:
 
 async def create_thread(session: AsyncSession, viewer: Viewer, data: ThreadInput) -> MailThreadRecord:
     """createMailThread: the creator follows, with ``follower_ids``; staged uploads are handed over."""
-    name = check_name(data.name)
+    values = {f.name: f.checked(data.values.get(f.name)) for f in COLUMN_FIELDS if f.name in data.values or f.check}
     followers = parse_ids(data.follower_ids or [], "User")
-    thread = await insert_thread(session, viewer.user_id, name, data.key, followers)
+    thread = await insert_thread(session, viewer.user_id, values.pop("name"), data.key, followers, values)
     if data.attachment_ids:
         await hand_over(session, viewer, thread.id, data.attachment_ids)
     return thread
@@ -131,13 +156,15 @@ async def update_thread(
     thread = await get_thread(session, viewer, thread_id, lock=True)
     if data.key is not None and str(data.key) != thread.id:
         raise BadUserInput("a mail thread's id cannot change; input.id must be the thread's id", argument="input")
-    name = check_name(data.name) if data.name is not None else None
+    given = {f.name: f.checked(data.values[f.name]) for f in COLUMN_FIELDS if data.values.get(f.name) is not None}
     followers = parse_ids(data.follower_ids, "User") if data.follower_ids is not None else None
     before = await current_values(session, thread.id)
     changed = False
-    if name is not None and name != thread.name:
-        await session.execute(update(T).where(T.c.id == thread.id).values(name=name, name_key=name.casefold()))
-        thread.name = name
+    new = {f.name: given[f.name] for f in COLUMN_FIELDS if f.name in given and given[f.name] != getattr(thread, f.name)}
+    if new:
+        await session.execute(update(T).where(T.c.id == thread.id).values(column_values(new)))
+        for name, value in new.items():
+            setattr(thread, name, value)
         changed = True
     if followers is not None:
         changed = await set_followers(session, thread.id, followers) or changed

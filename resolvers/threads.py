@@ -17,6 +17,7 @@ from db.types import utcnow
 from resolvers.errors import BadUserInput, not_found
 from resolvers.paging import Keyset, keyset_page, page_request
 from resolvers.records import MailThreadRecord, Page
+from resolvers.thread_fields import COLUMN_FIELDS
 from resolvers.viewer import Viewer
 
 T = table_of(MailThread)
@@ -151,9 +152,10 @@ async def key_exists(session: AsyncSession, thread_id: str) -> bool:
 def draft_thread(viewer: Viewer, thread_id: str | None, name: str | None) -> MailThreadRecord:
     """An unsaved thread with defaults, for a creation form."""
     now = utcnow()
+    defaults = {f.name: f.default for f in COLUMN_FIELDS}  # the registry's defaults, for any new field
     return MailThreadRecord(
+        **{**defaults, "name": (name or "").strip()},
         id=check_key(thread_id) if thread_id else new_key(),
-        name=(name or "").strip(),
         created_by=viewer.user_id,
         created_at=now,
         updated_at=now,

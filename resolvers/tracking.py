@@ -1,8 +1,9 @@
 """Field tracking on mail threads, as Odoo's mail_thread does it.
 
-The tracked fields are ``name`` and ``followers`` (the follower list rendered
-as a stable string: the logins sorted and joined with ", "; null when nobody
-follows). trackPrepare stores their values per thread and caller in
+The tracked fields are those the registry (resolvers/thread_fields.py) marks
+tracked: ``name`` and ``followers`` (the follower list rendered as a stable
+string: the logins sorted and joined with ", "; null when nobody follows).
+trackPrepare stores their values per thread and caller in
 ``tracking_snapshots`` (so a prepare survives a restart; a second one
 overwrites the first); trackFinalize compares, posts a tracking NOTIFICATION
 when something changed and forgets the snapshot. A tracking message is
@@ -25,6 +26,7 @@ from db.types import utcnow
 from resolvers.errors import BadUserInput
 from resolvers.posting import Post, deliver_post
 from resolvers.records import MailThreadRecord
+from resolvers.thread_fields import COLUMN_FIELDS, FOLLOWERS, TRACKED, cell, render_followers
 from resolvers.threads import follower_ids, get_thread
 from resolvers.viewer import Viewer
 
@@ -33,7 +35,6 @@ F = table_of(Follower)
 S = table_of(TrackingSnapshot)
 U = table_of(User)
 
-TRACKED: tuple[str, ...] = ("name", "followers")
 MAX_CHANGES = 50
 MAX_VALUE = 10_000
 EMPTY = "—"
@@ -41,21 +42,22 @@ EMPTY = "—"
 Change = dict[str, Any]
 
 
-def render_followers(logins: Sequence[str]) -> str | None:
-    """The follower list as one stable string: sorted logins joined with ', '."""
-    return ", ".join(sorted(logins, key=lambda s: (s.casefold(), s))) or None
-
-
 async def current_values(session: AsyncSession, thread_id: str) -> dict[str, str | None]:
-    """The thread's tracked fields as they are now."""
-    name = (await session.execute(select(T.c.name).where(T.c.id == thread_id))).scalar_one()
-    logins = [
-        r[0]
-        for r in await session.execute(
-            select(U.c.login).join(F, F.c.user_id == U.c.id).where(F.c.thread_id == thread_id)
-        )
-    ]
-    return {"name": name, "followers": render_followers(logins)}
+    """The thread's tracked fields (the registry's) as they are now, rendered as strings."""
+    columns = [f for f in COLUMN_FIELDS if f.tracked]
+    row = (await session.execute(select(*(T.c[f.column or ""] for f in columns)).where(T.c.id == thread_id))).one()
+    values: dict[str, str | None] = {
+        f.name: cell(v) if v is not None else None for f, v in zip(columns, row, strict=True)
+    }
+    if FOLLOWERS.tracked:
+        logins = [
+            r[0]
+            for r in await session.execute(
+                select(U.c.login).join(F, F.c.user_id == U.c.id).where(F.c.thread_id == thread_id)
+            )
+        ]
+        values[FOLLOWERS.name] = render_followers(logins)
+    return {name: values[name] for name in TRACKED}
 
 
 def diff(old: Mapping[str, Any], new: Mapping[str, Any], fields: Sequence[str] = TRACKED) -> list[Change]:
@@ -163,8 +165,8 @@ def _initial(field: str, value: Any) -> str | None:
     """An initial value as the tracked field renders it: a string or null; for
     followers also a list of logins."""
     if value is None or isinstance(value, str):
-        return value or (None if field == "followers" else value)
-    if field == "followers" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value or (None if field == FOLLOWERS.name else value)
+    if field == FOLLOWERS.name and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return render_followers(value)
     raise BadUserInput(f"the initial value of {field} must be a string or null", argument="initialValues")
 

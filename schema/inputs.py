@@ -8,6 +8,8 @@ import strawberry
 
 from resolvers.compose import Compose
 from resolvers.messages import MessageOrdering, MessageQuery, OrderField
+from resolvers.thread_fields import COLUMN_FIELDS
+from resolvers.thread_store import ThreadInput
 from resolvers.threads import ThreadOrderField, ThreadOrdering, ThreadQuery
 from schema.enums import MailThreadOrderField, MessageOrderField, OrderDirection
 
@@ -173,6 +175,15 @@ class MailThreadInput:
     attachment_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Staged uploads to hand over to the thread."
     )
+
+    def to_input(self) -> ThreadInput:
+        """The input in resolver terms; the registry's column fields (thread_fields) are read by name."""
+        return ThreadInput(
+            key=_id(self.id),
+            values={f.name: getattr(self, f.name) for f in COLUMN_FIELDS if getattr(self, f.name) is not None},
+            follower_ids=_ids(self.follower_ids),
+            attachment_ids=_ids(self.attachment_ids),
+        )
 
 
 @strawberry.input

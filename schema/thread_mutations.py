@@ -13,7 +13,6 @@ from resolvers import posting, thread_store, tracking
 from resolvers.compose import own_message
 from resolvers.errors import Conflict
 from resolvers.records import MailThreadRecord
-from resolvers.thread_store import ThreadInput
 from resolvers.viewer import Viewer
 from schema.context import Info
 from schema.inputs import MailThreadInput, NotifyInput, PostMessageInput, TrackingChangeInput
@@ -27,15 +26,6 @@ CREATE, READ, UPDATE, DELETE = ApiPermission.CREATE, ApiPermission.READ, ApiPerm
 
 def _ids(values: list[strawberry.ID] | None) -> list[str] | None:
     return None if values is None else [str(v) for v in values]
-
-
-def _input(data: MailThreadInput) -> ThreadInput:
-    return ThreadInput(
-        key=str(data.id) if data.id is not None else None,
-        name=data.name,
-        follower_ids=_ids(data.follower_ids),
-        attachment_ids=_ids(data.attachment_ids),
-    )
 
 
 def _users(values: list[strawberry.ID] | None) -> list[str] | None:
@@ -65,7 +55,7 @@ class ThreadMutation:
         viewer = info.context.require(CREATE)
         try:
             async with info.context.db.write() as session:
-                rec = await thread_store.create_thread(session, viewer, _input(input))
+                rec = await thread_store.create_thread(session, viewer, input.to_input())
         except IntegrityError as exc:
             raise _taken(exc) from exc
         return _thread(rec)
@@ -77,7 +67,7 @@ class ThreadMutation:
         viewer = info.context.require(UPDATE)
         domain = info.context.services.mail_domain
         async with info.context.db.write() as session:
-            rec = await thread_store.update_thread(session, viewer, str(id), _input(input), domain=domain)
+            rec = await thread_store.update_thread(session, viewer, str(id), input.to_input(), domain=domain)
         return _thread(rec)
 
     @strawberry.mutation(
@@ -91,7 +81,7 @@ class ThreadMutation:
         domain = info.context.services.mail_domain
         try:
             async with info.context.db.write() as session:
-                rec = await thread_store.save_thread(session, viewer, _input(input), domain=domain)
+                rec = await thread_store.save_thread(session, viewer, input.to_input(), domain=domain)
         except IntegrityError as exc:
             raise _taken(exc) from exc
         return _thread(rec)
