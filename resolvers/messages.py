@@ -98,10 +98,17 @@ async def _conditions(
     every_folder: bool = False,
 ) -> list[ColumnElement[bool]]:
     dialect = dialect_name(session)
-    conds: list[ColumnElement[bool]] = [M.c.owner_id == viewer.user_id]
+    conds: list[ColumnElement[bool]] = []
     if folder is not None:
+        # The folder is the viewer's (checked by whoever loaded it), so its messages are too:
+        # filtering on the folder alone lets (folder_id, sort key, id) serve the page. With
+        # owner_id as well, PostgreSQL ANDs two indexes and sorts the whole folder.
+        if folder.owner_id != viewer.user_id:
+            raise not_found("Folder", folder.id)
         conds.append(M.c.folder_id == folder.id)
-    elif not every_folder:
+    else:
+        conds.append(M.c.owner_id == viewer.user_id)
+    if folder is None and not every_folder:
         conds.append(
             M.c.folder_id.not_in(
                 select(table_of(Folder).c.id).where(
