@@ -30,14 +30,14 @@ class BackgroundWorker:
         self._wake = asyncio.Event()
 
     def start(self) -> None:
-        register_waker(self._wake)
+        register_waker(self.services, self._wake)
         self._tasks = [
             asyncio.create_task(self._relay_loop(), name="mailgate-relay"),
             asyncio.create_task(self._cleanup_loop(), name="mailgate-upload-cleanup"),
         ]
 
     async def stop(self) -> None:
-        unregister_waker(self._wake)
+        unregister_waker(self.services, self._wake)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

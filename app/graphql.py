@@ -30,7 +30,7 @@ from resolvers.viewer import Viewer
 from schema.build import MailgateSchema
 from schema.context import Context
 from schema.errors import INTERNAL_MESSAGE, coded
-from schema.subscriptions import EVENTS_KEY, SocketContext, connection_token
+from schema.subscriptions import SocketContext, connection_token
 
 log = logging.getLogger("mailgate.errors")
 
@@ -135,7 +135,7 @@ class MailgateGraphQL(GraphQL[Context, None]):
             response=response,
             client_address=request.client.host if request.client else None,
         )
-        context.state[EVENTS_KEY] = self.events
+        context.events = self.events
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -89,11 +89,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if await load_demo_data(services.db, domain=settings.mail_domain):
                 log.info("demo data loaded: sign in as user_test / TestPassword")
         await events.start()
-        await fail_abandoned_jobs(services.db)
+        await fail_abandoned_jobs(services)
         worker = BackgroundWorker(services)
         worker.start()
         yield
-        await stop_jobs()
+        await stop_jobs(services)
         await worker.stop()
         await events.stop()
         await services.db.dispose()

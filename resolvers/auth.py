@@ -115,21 +115,6 @@ async def _touch(session: AsyncSession, token_id: int) -> None:
     await session.execute(update(TOKENS).where(TOKENS.c.id == token_id).values(last_used_at=utcnow()))
 
 
-async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
-    """The viewer a live access or API token stands for; None for anything else.
-
-    Notes an API token's use in ``session`` without committing it: prefer
-    :func:`viewer_for_token`, which reads first and writes only when it must.
-    """
-    found = await _lookup(session, token)
-    if found is None:
-        return None
-    viewer, stale, _ = found
-    if stale and viewer.token_id is not None:
-        await _touch(session, viewer.token_id)
-    return viewer
-
-
 async def viewer_for_token(db: Database, token: str | None, cache: TokenCache | None = None) -> Viewer | None:
     """The viewer of a request's token: from ``cache`` while it is warm, else a read
     (and for an API token used for the first time in a while, a short write of its lastUsedAt)."""

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Change, ChangeKind, Folder, Message, table_of
 from resolvers.changelog import current_modseq, state_string
 from resolvers.errors import BadUserInput, RateLimited
+from resolvers.mailbox_changes import CANNOT_CALCULATE, parse_state
 from resolvers.records import FolderRecord, MessageRecord
-from resolvers.sync import CANNOT_CALCULATE, parse_state
 
 C = table_of(Change)
 M = table_of(Message)
@@ -94,11 +94,13 @@ class Inbox:
 
 
 class EventHub(Protocol):
-    """The part of the event bus that subscribers see (implemented in app/events.py)."""
+    """The part of the event bus that the operations see (implemented in app/events.py)."""
 
     def subscribe(self, topic: str) -> Inbox: ...
 
     def unsubscribe(self, inbox: Inbox) -> None: ...
+
+    async def publish(self, topic: str, position: int) -> None: ...
 
 
 # ---------------------------------------------------------------------------

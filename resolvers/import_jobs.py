@@ -32,6 +32,7 @@ from db.reads import outside_request
 from db.types import utcnow
 from resolvers.errors import MailgateError, not_found, parse_id
 from resolvers.generated_files import UPLOAD, read_file, remove_file
+from resolvers.services import Services
 from resolvers.thread_sheets import ThreadImport, data_rows, header_row, open_sheet
 from resolvers.viewer import Viewer
 
@@ -49,8 +50,6 @@ REPORT_TTL = 24 * 3600
 
 Publish = Callable[[str, int], Awaitable[None]]
 
-#: The jobs this process runs, held so that they are not collected and can be stopped.
-_TASKS: dict[int, asyncio.Task[None]] = {}
 _POSITIONS = itertools.count(1)
 
 
@@ -100,8 +99,9 @@ async def create_job(session: AsyncSession, viewer: Viewer) -> ImportJobRecord:
                            result=None, error=None, updated_at=now)  # fmt: skip
 
 
-async def get_job(db: Database, viewer: Viewer, job_id: str | int) -> ImportJobRecord:
+async def get_job(services: Services, viewer: Viewer, job_id: str | int) -> ImportJobRecord:
     """The viewer's job (NOT_FOUND for anyone else's); one a dead process left is FAILED here."""
+    db = services.db
     ident = parse_id(job_id, "ImportJob")
     async with db.read() as session:
         row = (await session.execute(select(J).where(J.c.id == ident, J.c.owner_id == viewer.user_id))).mappings()
@@ -109,9 +109,9 @@ async def get_job(db: Database, viewer: Viewer, job_id: str | int) -> ImportJobR
     if found is None:
         raise not_found("ImportJob", job_id)
     job = ImportJobRecord.from_row(found)
-    if job.stale and job.id not in _TASKS:
-        await fail_abandoned_jobs(db)
-        return await get_job(db, viewer, job_id)
+    if job.stale and job.id not in services.background.import_tasks:
+        await fail_abandoned_jobs(services)
+        return await get_job(services, viewer, job_id)
     return job
 
 
@@ -124,7 +124,7 @@ async def _set(db: Database, job_id: int, publish: Publish | None, **values: Any
 
 
 def start_job(
-    db: Database,
+    services: Services,
     viewer: Viewer,
     job: ImportJobRecord,
     upload_id: str,
@@ -134,13 +134,14 @@ def start_job(
     publish: Publish | None = None,
 ) -> None:
     """Run the import of the stored upload in the background."""
+    tasks = services.background.import_tasks
     task = asyncio.create_task(
-        _run(db, viewer, job.id, upload_id, mapping, domain, publish),
+        _run(services.db, viewer, job.id, upload_id, mapping, domain, publish),
         name=f"mailgate-import-{job.id}",
         context=outside_request(),  # it outlives the request: its reads must not queue on the request's connection
     )
-    _TASKS[job.id] = task
-    task.add_done_callback(lambda _t: _TASKS.pop(job.id, None))
+    tasks[job.id] = task
+    task.add_done_callback(lambda _t: tasks.pop(job.id, None))
 
 
 async def _run(
@@ -187,21 +188,22 @@ async def _run(
                 await remove_file(session, upload_id)
 
 
-async def fail_abandoned_jobs(db: Database) -> int:
+async def fail_abandoned_jobs(services: Services) -> int:
     """FAILED for jobs left QUEUED or RUNNING by a process that died; returns how many."""
     cutoff = utcnow() - timedelta(seconds=STALE_AFTER)
-    async with db.write() as session:
+    running = list(services.background.import_tasks) or [0]
+    async with services.db.write() as session:
         result = await session.execute(
             update(J)
-            .where(J.c.status.in_((QUEUED, RUNNING)), J.c.updated_at < cutoff, J.c.id.not_in(list(_TASKS) or [0]))
+            .where(J.c.status.in_((QUEUED, RUNNING)), J.c.updated_at < cutoff, J.c.id.not_in(running))
             .values(status=FAILED, error=ABANDONED, updated_at=utcnow())
         )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def stop_jobs() -> None:
+async def stop_jobs(services: Services) -> None:
     """Cancel this process's jobs (they end FAILED) and wait for them."""
-    tasks = list(_TASKS.values())
+    tasks = list(services.background.import_tasks.values())
     for task in tasks:
         task.cancel()
     for task in tasks:
@@ -209,7 +211,8 @@ async def stop_jobs() -> None:
             await task
 
 
-async def wait_for_jobs() -> None:
+async def wait_for_jobs(services: Services) -> None:
     """Until this process's jobs have ended (tests, shutdown without cancelling)."""
-    while _TASKS:
-        await asyncio.gather(*list(_TASKS.values()), return_exceptions=True)
+    tasks = services.background.import_tasks
+    while tasks:
+        await asyncio.gather(*list(tasks.values()), return_exceptions=True)

@@ -21,6 +21,7 @@ its outbox rows (ON DELETE CASCADE): what was not relayed yet is not sent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -61,22 +62,20 @@ class PassResult:
     retrying: int = 0
 
 
-_wakers: set[object] = set()
+def register_waker(services: Services, waker: asyncio.Event) -> None:
+    """A running worker's event, set by ``nudge`` when mail is queued."""
+    services.background.relay_wakers.add(waker)
 
 
-def register_waker(waker: object) -> None:
-    """A running worker's asyncio.Event, set by ``nudge`` when mail is queued."""
-    _wakers.add(waker)
+def unregister_waker(services: Services, waker: asyncio.Event) -> None:
+    """The worker stopped: nothing wakes it any more."""
+    services.background.relay_wakers.discard(waker)
 
 
-def unregister_waker(waker: object) -> None:
-    _wakers.discard(waker)
-
-
-def nudge() -> None:
+def nudge(services: Services) -> None:
     """Tell the relay workers of this process that there is mail to relay now."""
-    for waker in list(_wakers):
-        waker.set()  # type: ignore[attr-defined]
+    for waker in list(services.background.relay_wakers):
+        waker.set()
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int = BATCH) -> list[Claimed]:

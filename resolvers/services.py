@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from db.engine import Database
@@ -21,6 +22,17 @@ class AuthPolicy:
 
 
 @dataclass(slots=True)
+class Background:
+    """What this process runs beside its requests, held here rather than in module globals
+    so that two apps in one process (tests, a CLI beside a server) never share it."""
+
+    #: Running import jobs by id: held so that they are not collected and can be stopped.
+    import_tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    #: The relay workers' wake-up events, set when mail is queued.
+    relay_wakers: set[asyncio.Event] = field(default_factory=set)
+
+
+@dataclass(slots=True)
 class Services:
     """The database, the link signer and the policies of one process."""
 
@@ -35,3 +47,4 @@ class Services:
     change_log_days: int = 30
     #: Viewers of recently seen tokens (a lifetime of 0 keeps none).
     tokens: TokenCache = field(default_factory=lambda: TokenCache(0))
+    background: Background = field(default_factory=Background)

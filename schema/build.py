@@ -18,15 +18,15 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.auth_mutations import AuthMutation
 from schema.errors import ErrorCodes, log_unexpected
 from schema.import_mutations import ImportMutation
 from schema.limits import introspection_depth_rule
 from schema.mailbox_mutations import MailboxMutation
-from schema.mutation import AuthMutation
+from schema.message_changes import SyncQuery
 from schema.query import Query as ReadQuery
 from schema.send_mutations import SendMutation
 from schema.subscriptions import StreamErrorCodes, Subscription
-from schema.sync import SyncQuery
 from schema.thread_files import ThreadFilesMutation, ThreadFilesQuery, ThreadFilesSubscription
 from schema.thread_mutations import ThreadMutation
 from schema.types.files import Attachment

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 
 from db.models import ApiPermission
 from resolvers.errors import Unauthenticated
+from resolvers.events import EventHub
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 from resolvers.viewer import Viewer
@@ -30,7 +31,8 @@ class Context:
     request: Any = None
     response: Any = None
     client_address: str | None = None
-    state: dict[str, Any] = field(default_factory=dict)
+    #: The process's event bus (subscriptions, job progress); None where the server runs none.
+    events: EventHub | None = None
 
     @property
     def db(self) -> Database:

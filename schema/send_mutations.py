@@ -48,7 +48,7 @@ class SendMutation:
             if first is None:
                 raise
             message_id = first
-        outbox.nudge()
+        outbox.nudge(services)
         return await _message(info, message_id)
 
     @strawberry.mutation(description="Create a draft, or update the draft named by input.id. (CREATE)")

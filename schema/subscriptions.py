@@ -29,8 +29,6 @@ from schema.errors import coded, request_id_of
 from schema.types.mailbox import Folder
 from schema.types.message import Message
 
-#: Key of the event bus in ``Context.state``.
-EVENTS_KEY = "events"
 #: A subscriber re-reads the log at least this often, even without a notification (seconds).
 POLL_INTERVAL = 30.0
 
@@ -54,7 +52,7 @@ def connection_token(params: object) -> str | None:
 
 
 def event_hub(context: Context) -> EventHub:
-    hub: EventHub | None = context.state.get(EVENTS_KEY)
+    hub = context.events
     if hub is None:
         raise MailgateError("events are not available on this server")
     return hub

@@ -129,7 +129,7 @@ class ThreadFilesQuery:
     @strawberry.field(description="A background import of the caller's; null when there is none with this id. (READ)")
     async def import_job(self, info: Info, id: strawberry.ID) -> ImportJob | None:
         viewer = info.context.require(READ)
-        return import_job(info.context.links, await import_jobs.get_job(info.context.db, viewer, str(id)))
+        return import_job(info.context.links, await import_jobs.get_job(info.context.services, viewer, str(id)))
 
 
 @strawberry.type
@@ -171,15 +171,15 @@ class ThreadFilesMutation:
                 session, viewer.user_id, UPLOAD, "import", "application/octet-stream", data, import_jobs.REPORT_TTL
             )
             job = await import_jobs.create_job(session, viewer)
-        bus = info.context.state.get("events")
+        bus = info.context.events
         import_jobs.start_job(
-            db,
+            info.context.services,
             viewer,
             job,
             upload.id,
             mapping=mapping,
             domain=info.context.services.mail_domain,
-            publish=getattr(bus, "publish", None),
+            publish=bus.publish if bus is not None else None,
         )
         return import_job(info.context.links, job)
 
@@ -188,8 +188,8 @@ async def follow_import_job(info: Info, id: strawberry.ID) -> AsyncGenerator[Imp
     """importJobProgress: the job now, then after each change, until SUCCEEDED or FAILED."""
     context = info.context
     viewer = context.require(READ)
-    job = await import_jobs.get_job(context.db, viewer, str(id))
-    bus = context.state.get("events")
+    job = await import_jobs.get_job(context.services, viewer, str(id))
+    bus = context.events
     inbox = bus.subscribe(job_topic(job.id)) if bus is not None else None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + MAX_FOLLOW_SECONDS
@@ -200,7 +200,7 @@ async def follow_import_job(info: Info, id: strawberry.ID) -> AsyncGenerator[Imp
                 await inbox.wait(POLL_SECONDS)
             else:
                 await asyncio.sleep(POLL_SECONDS)
-            latest = await import_jobs.get_job(context.db, viewer, str(id))
+            latest = await import_jobs.get_job(context.services, viewer, str(id))
             if (latest.status, latest.processed, latest.total) != (job.status, job.processed, job.total):
                 job = latest
                 yield import_job(context.links, job)

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from db.engine import Database
 from db.models import Change, table_of
 from db.types import utcnow
-from resolvers.sync import prune_change_log
+from resolvers.mailbox_changes import prune_change_log
 from tests.utils.factories import deliver, make_user
 from tests.utils.graphql import Client
 

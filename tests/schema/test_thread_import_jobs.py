@@ -72,7 +72,7 @@ async def test_a_background_import_reports_progress_until_it_succeeds(db: Databa
 
 
 async def test_a_background_import_with_failures_has_an_error_report(
-    db: Database, client: Client, http: httpx.AsyncClient
+    db: Database, services: Services, client: Client, http: httpx.AsyncClient
 ) -> None:
     await make_user(db, "user_test")
     await make_user(db, "user_other")
@@ -80,7 +80,7 @@ async def test_a_background_import_with_failures_has_an_error_report(
     data = csv_bytes([["Ключ", "Title"], ["a", "ok"], ["a", "twice"], ["", ""], ["b", ""]])
     mapping = {"ключ": "id", "TITLE": "name"}  # headers match case-insensitively
     job = (await import_file(me, START, data, "t.csv", {"mapping": mapping}))["startMailThreadImport"]
-    await wait_for_jobs()
+    await wait_for_jobs(services)
     done = (await me.data(JOB, {"id": job["id"]}))["importJob"]
     assert (done["status"], done["total"], done["processed"]) == ("SUCCEEDED", 3, 3)
     result = done["result"]
@@ -148,7 +148,7 @@ async def test_import_job_progress_subscription_follows_the_job_to_its_end(
             ended = await ws.receive(10)
             assert (ended["id"], ended["type"]) == (op, "complete")
             codes = await ws_error_codes(ws, {"id": "424242"})
-        await wait_for_jobs()
+        await wait_for_jobs(services)
     assert updates[-1]["status"] == "SUCCEEDED"
     assert updates[-1]["result"] == {"created": ROWS}
     processed = [u["processed"] for u in updates]

@@ -7,7 +7,7 @@ from typing import Optional
 import strawberry
 
 from db.models import ApiPermission
-from resolvers.sync import message_changes
+from resolvers.mailbox_changes import message_changes
 from schema.context import Info
 from schema.types.message import Message, messages_of
 
