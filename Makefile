@@ -58,4 +58,4 @@ bench: venv
 	$(BIN)/python -m tests.bench
 
 clean:
-	rm -rf .pytest_cache .ruff_cache .mypy_cache build *.egg-info
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .coverage build *.egg-info
