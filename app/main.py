@@ -24,6 +24,7 @@ from resolvers.import_jobs import fail_abandoned_jobs, stop_jobs
 from resolvers.links import LinkSigner
 from resolvers.services import AuthPolicy, Services
 from schema.build import Limits, build_schema
+from schema.execution.persisted import PersistedDocuments, load_manifest
 
 log = logging.getLogger("mailgate")
 
@@ -68,10 +69,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             max_tokens=settings.max_query_tokens,
             max_aliases=settings.max_query_aliases,
             max_introspection_depth=settings.max_introspection_depth,
-        )
+            max_cost=settings.max_query_cost,
+        ),
+        document_cache_size=settings.document_cache_size,
     )
     events = make_event_bus(services.db)
-    graphql_app = MailgateGraphQL(schema, services, graphiql=settings.graphiql, events=events)
+    trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents else None
+    graphql_app = MailgateGraphQL(
+        schema, services, graphiql=settings.graphiql, events=events, persisted=PersistedDocuments(trusted)
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
