@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             max_cost=settings.max_query_cost,
         ),
         document_cache_size=settings.document_cache_size,
+        compiled_execution=settings.compiled_execution,
+        verify_execution=settings.executor_verify,
     )
     events = make_event_bus(services.db)
     trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents else None

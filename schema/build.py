@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from schema.errors import ErrorCodes, log_unexpected
+from schema.execution.compiled import CompiledExecution, CompiledQueries
 from schema.execution.documents import DocumentCache, Limits
 from schema.import_mutations import ImportMutation
 from schema.mailbox_mutations import MailboxMutation
@@ -54,6 +55,7 @@ class MailgateSchema(strawberry.federation.Schema):
     """The federation schema, with its documents parsed and validated once (``documents``)."""
 
     documents: DocumentCache
+    compiled_queries: CompiledQueries
 
     def _create_execution_context(
         self,
@@ -91,11 +93,20 @@ class MailgateSchema(strawberry.federation.Schema):
         log_unexpected(errors, execution_context.context if execution_context else None)
 
 
-def build_schema(limits: Limits | None = None, *, document_cache_size: int = 1024) -> MailgateSchema:
-    """The served schema, with its error codes; its documents are prepared once with ``limits``."""
-    extensions: list[Any] = [ErrorCodes, StreamErrorCodes]
+def build_schema(
+    limits: Limits | None = None,
+    *,
+    document_cache_size: int = 1024,
+    compiled_execution: bool = True,
+    verify_execution: bool = False,
+) -> MailgateSchema:
+    """The served schema, with its error codes; its documents are prepared once with ``limits``
+    and its queries run on compiled plans (``compiled_execution``; ``verify_execution`` checks
+    each compiled answer against graphql-core's)."""
+    extensions: list[Any] = [ErrorCodes, StreamErrorCodes, CompiledExecution]
     schema = MailgateSchema(
         query=Query, mutation=Mutation, subscription=SubscriptionRoot, types=ENTITIES, extensions=extensions
     )
     schema.documents = DocumentCache(schema._schema, limits or Limits(), maxsize=document_cache_size)
+    schema.compiled_queries = CompiledQueries(enabled=compiled_execution, verify=verify_execution)
     return schema

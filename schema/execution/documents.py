@@ -57,7 +57,7 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     cost: int = 0
-    plans: dict[str | None, Any] = field(default_factory=dict)
+    plans: dict[Any, Any] = field(default_factory=dict)
 
 
 def cost_error(cost: int, limit: int) -> GraphQLError:
