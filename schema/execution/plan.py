@@ -12,8 +12,7 @@ graphql-core instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Any
+from typing import Any, Final
 
 from graphql import (
     GraphQLBoolean,
@@ -46,32 +45,35 @@ class Unsupported(Exception):
     """The operation uses something the plan does not cover; the reason is counted."""
 
 
-class Read(IntEnum):
-    """How a field's value is read from its parent."""
+# How a field's value is read from its parent (plain ints: the runner compares them per field).
+#: Strawberry's default resolver: getattr(source, python_name).
+ATTRIBUTE: Final = 1
+#: A plain Strawberry resolver with no arguments, called directly.
+CALL: Final = 2
+#: The field's full resolver (arguments, extensions, async), called as graphql-core calls it.
+RESOLVE: Final = 3
+#: __typename of an object type, known at compile time.
+TYPENAME: Final = 4
 
-    ATTRIBUTE = 1  # Strawberry's default resolver: getattr(source, python_name)
-    CALL = 2  # a plain Strawberry resolver with no arguments, called directly
-    RESOLVE = 3  # the field's full resolver (arguments, extensions, async): as graphql-core calls it
-    TYPENAME = 4  # __typename of an object type, known at compile time
-
-
-class Kind(IntEnum):
-    """How a value is completed for its type."""
-
-    NON_NULL = 1
-    LIST = 2
-    STRING = 3  # a str passes as is (graphql-core's String and ID do the same)
-    INT = 4  # an int within 32 bits passes as is
-    BOOLEAN = 5  # a bool passes as is
-    LEAF = 6  # any other scalar or enum: the type's own coerce_output_value
-    OBJECT = 7
+# How a value is completed for its type.
+NON_NULL: Final = 11
+LIST: Final = 12
+#: A str passes as is (graphql-core's String and ID do the same).
+STRING: Final = 13
+#: An int within 32 bits passes as is.
+INT: Final = 14
+#: A bool passes as is.
+BOOLEAN: Final = 15
+#: Any other scalar or enum: the type's own coerce_output_value.
+LEAF: Final = 16
+OBJECT: Final = 17
 
 
 @dataclass(slots=True)
 class TypePlan:
     """The completion of a value of ``type``: ``inner`` for wrappers, ``object`` for object types."""
 
-    kind: Kind
+    kind: int
     type: GraphQLOutputType
     inner: TypePlan | None = None
     object: ObjectPlan | None = None
@@ -87,7 +89,7 @@ class FieldPlan:
     field_def: GraphQLField
     details: FieldDetailsList
     nodes: list[FieldNode]
-    read: Read
+    read: int
     completion: TypePlan
     attribute: str = ""
     function: Any = None
@@ -95,6 +97,11 @@ class FieldPlan:
     takes_source: bool = False
     strawberry_field: Any = None
     has_arguments: bool = False
+    #: Whether the field needs its response path before an error (a call, a list or an object).
+    needs_path: bool = True
+    #: Whether completing its value may give an awaitable (lists and objects may; what the
+    #: read gives is checked whatever the type).
+    may_await: bool = True
 
 
 @dataclass(slots=True)
@@ -156,7 +163,7 @@ def _object_plan(
             field_def=field_def,
             details=details,
             nodes=[d.node for d in details],
-            read=Read.RESOLVE,
+            read=RESOLVE,
             completion=_type_plan(executor, field_def.type, details, fresh),
             has_arguments=bool(field_def.args or node.arguments),
         )
@@ -164,9 +171,12 @@ def _object_plan(
         if strawberry_field is not None and strawberry_field.metadata.get(FRESH):
             fresh.append(True)
         if name == "__typename":
-            field_plan.read = Read.TYPENAME
+            field_plan.read = TYPENAME
         elif not root:
             _choose_read(field_plan)
+        leaf = _unwrapped(field_plan.completion).kind not in (LIST, OBJECT)
+        field_plan.may_await = not leaf
+        field_plan.needs_path = not leaf or field_plan.read in (CALL, RESOLVE)
         plan.fields.append(field_plan)
     return plan
 
@@ -178,7 +188,7 @@ def _choose_read(plan: FieldPlan) -> None:
     if resolve is None or strawberry_field is None or plan.has_arguments or strawberry_field.extensions:
         return
     if getattr(resolve, "__name__", "") == "_get_basic_result" and strawberry_field.default_resolver is getattr:
-        plan.read, plan.attribute = Read.ATTRIBUTE, strawberry_field.python_name
+        plan.read, plan.attribute = ATTRIBUTE, strawberry_field.python_name
         return
     resolver = strawberry_field.base_resolver
     if (
@@ -191,11 +201,15 @@ def _choose_read(plan: FieldPlan) -> None:
         or resolver.arguments
     ):
         return
-    plan.read = Read.CALL
+    plan.read = CALL
     plan.function = resolver.wrapped_func
     plan.takes_source = resolver.self_parameter is not None
     plan.info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
     plan.strawberry_field = strawberry_field
+
+
+def _unwrapped(plan: TypePlan) -> TypePlan:
+    return plan.inner if plan.kind == NON_NULL and plan.inner is not None else plan
 
 
 def _exception_handlers(resolve: Any) -> bool:
@@ -209,17 +223,17 @@ def _exception_handlers(resolve: Any) -> bool:
 
 def _type_plan(executor: Executor, type_: GraphQLOutputType, details: FieldDetailsList, fresh: list[bool]) -> TypePlan:
     if isinstance(type_, GraphQLNonNull):
-        return TypePlan(Kind.NON_NULL, type_, inner=_type_plan(executor, type_.of_type, details, fresh))
+        return TypePlan(NON_NULL, type_, inner=_type_plan(executor, type_.of_type, details, fresh))
     if isinstance(type_, GraphQLList):
-        return TypePlan(Kind.LIST, type_, inner=_type_plan(executor, type_.of_type, details, fresh))
+        return TypePlan(LIST, type_, inner=_type_plan(executor, type_.of_type, details, fresh))
     if is_leaf_type(type_):
         if type_ is GraphQLString or type_ is GraphQLID:
-            return TypePlan(Kind.STRING, type_)
+            return TypePlan(STRING, type_)
         if type_ is GraphQLInt:
-            return TypePlan(Kind.INT, type_)
+            return TypePlan(INT, type_)
         if type_ is GraphQLBoolean:
-            return TypePlan(Kind.BOOLEAN, type_)
-        return TypePlan(Kind.LEAF, type_)
+            return TypePlan(BOOLEAN, type_)
+        return TypePlan(LEAF, type_)
     if is_object_type(type_):
         assert isinstance(type_, GraphQLObjectType)
         if type_.is_type_of is not None:
@@ -236,5 +250,5 @@ def _type_plan(executor: Executor, type_: GraphQLOutputType, details: FieldDetai
         if defer_usages:
             raise Unsupported("@defer")
         sub_plan = _object_plan(executor, type_, grouped, root=False, fresh=fresh)
-        return TypePlan(Kind.OBJECT, type_, object=sub_plan)
+        return TypePlan(OBJECT, type_, object=sub_plan)
     raise Unsupported(f"abstract type {type_}")

@@ -19,7 +19,21 @@ from graphql.execution.types import ExecutionResult
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 
-from schema.execution.plan import FieldPlan, Kind, ObjectPlan, OperationPlan, Read, TypePlan
+from schema.execution.plan import (
+    ATTRIBUTE,
+    BOOLEAN,
+    CALL,
+    INT,
+    LIST,
+    NON_NULL,
+    OBJECT,
+    STRING,
+    TYPENAME,
+    FieldPlan,
+    ObjectPlan,
+    OperationPlan,
+    TypePlan,
+)
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
@@ -67,7 +81,7 @@ class PlanRunner:
         type_name = plan.type.name
         for field_plan in plan.fields:
             key = field_plan.key
-            result = self.field(field_plan, source, Path(path, key, type_name))
+            result = self.field(field_plan, source, path, type_name)
             results[key] = result
             if self.is_awaitable(result):
                 awaitable_keys.append(key)
@@ -84,29 +98,35 @@ class PlanRunner:
 
         return get_results()
 
-    def field(self, plan: FieldPlan, source: Any, path: Path) -> Any:
-        """graphql-core's execute_field, with the read chosen at compile time."""
+    def field(self, plan: FieldPlan, source: Any, parent_path: Path | None, type_name: str) -> Any:
+        """graphql-core's execute_field, with the read chosen at compile time.
+
+        The field's response path is made only where it can be needed before an error
+        (calls, lists, objects); a leaf read from an attribute makes it on error only.
+        """
+        path = Path(parent_path, plan.key, type_name) if plan.needs_path else None
         try:
             read = plan.read
-            if read is Read.ATTRIBUTE:
+            if read == ATTRIBUTE:
                 result = getattr(source, plan.attribute)
-            elif read is Read.TYPENAME:
+            elif read == TYPENAME:
                 result = plan.parent_type.name
-            elif read is Read.CALL:
+            elif read == CALL:
                 args = (source,) if plan.takes_source else ()
                 if plan.info_name is None:
                     result = plan.function(*args)
                 else:
-                    result = plan.function(*args, **{plan.info_name: self.info(plan, path)})
+                    result = plan.function(*args, **{plan.info_name: self.info(plan, path)})  # type: ignore[arg-type]
             else:
-                result = self.resolve(plan, source, path)
+                result = self.resolve(plan, source, path)  # type: ignore[arg-type]
             if self.is_awaitable(result):
-                return self.complete_awaitable(plan, path, result)
+                return self.complete_awaitable(plan, path or Path(parent_path, plan.key, type_name), result)
             completed = self.complete(plan.completion, plan, path, result)
-            if self.is_awaitable(completed):
-                return self.await_completed(plan, path, completed)
-        except Exception as raw_error:
-            self.executor.handle_field_error(raw_error, plan.field_def.type, plan.details, path)
+            if plan.may_await and self.is_awaitable(completed):
+                return self.await_completed(plan, path, completed)  # type: ignore[arg-type]
+        except Exception as raw_error:  # graphql-core turns every error into a field error
+            error_path = path or Path(parent_path, plan.key, type_name)
+            self.executor.handle_field_error(raw_error, plan.field_def.type, plan.details, error_path)
             return None
         return completed
 
@@ -158,14 +178,13 @@ class PlanRunner:
             self.executor.handle_field_error(raw_error, plan.field_def.type, plan.details, path)
             return None
 
-    def complete(self, type_plan: TypePlan, plan: FieldPlan, path: Path, result: Any) -> Any:
+    def complete(self, type_plan: TypePlan, plan: FieldPlan, path: Path | None, result: Any) -> Any:
         """graphql-core's complete_value for the type the plan knows."""
         if isinstance(result, Exception):
             raise result
         kind = type_plan.kind
-        if kind is Kind.NON_NULL:
-            assert type_plan.inner is not None
-            completed = self.complete(type_plan.inner, plan, path, result)
+        if kind == NON_NULL:
+            completed = self.complete(type_plan.inner, plan, path, result)  # type: ignore[arg-type]
             if self.is_awaitable(completed):
                 return self.non_null_awaited(plan, completed)
             if completed is None:
@@ -173,21 +192,19 @@ class PlanRunner:
             return completed
         if result is None or result is Undefined:
             return None
-        if kind is Kind.STRING:
+        if kind == STRING:
             if type(result) is str:
                 return result
-        elif kind is Kind.INT:
+        elif kind == INT:
             if type(result) is int and _INT_MIN <= result <= _INT_MAX:
                 return result
-        elif kind is Kind.BOOLEAN:
+        elif kind == BOOLEAN:
             if type(result) is bool:
                 return result
-        elif kind is Kind.OBJECT:
-            assert type_plan.object is not None
-            return self.fields(type_plan.object, result, path)
-        elif kind is Kind.LIST:
-            assert type_plan.inner is not None
-            return self.complete_list(type_plan.inner, plan, path, result)
+        elif kind == OBJECT:
+            return self.fields(type_plan.object, result, path)  # type: ignore[arg-type]
+        elif kind == LIST:
+            return self.complete_list(type_plan.inner, plan, path, result)  # type: ignore[arg-type]
         return Executor.complete_leaf_value(type_plan.type, result)  # type: ignore[arg-type]
 
     async def non_null_awaited(self, plan: FieldPlan, completed: Awaitable[Any]) -> Any:
