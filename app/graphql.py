@@ -101,7 +101,7 @@ class MailgateGraphQL(GraphQL[Context, None]):
         self.persisted = persisted or PersistedDocuments()
         self.schema: MailgateSchema = schema
 
-    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
+    websocket_adapter_class = TextWebSocketAdapter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +109,9 @@ class MailgateGraphQL(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
+            # The request's reads share one connection, given back before the answer is sent.
+            async with self.services.db.request():
+                response = await self.run(request)
         except HTTPException as error:
             status = error.status_code
             if status == 400 and request.method == "GET" and "not allowed" in error.reason:
@@ -214,7 +216,7 @@ class MailgateGraphQL(GraphQL[Context, None]):
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     async def viewer_for(self, token: str | None) -> Viewer | None:
-        return await viewer_for_token(self.services.db, token)
+        return await viewer_for_token(self.services.db, token, self.services.tokens)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request_id_of(request)
@@ -260,5 +262,5 @@ class MailgateGraphQL(GraphQL[Context, None]):
             ]
         return await super().process_result(request, result)
 
-    def encode_json(self, data: Any) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: Any) -> bytes:
         return orjson.dumps(data)

@@ -81,7 +81,7 @@ def condition_variables(document: DocumentNode) -> tuple[str, ...]:
 class CompiledExecution(SchemaExtension):
     """Runs a validated query on its compiled plan (see the module docstring)."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         schema: MailgateSchema = context.schema  # type: ignore[assignment]
         queries = schema.compiled_queries
@@ -155,14 +155,14 @@ def _plan_for(schema: MailgateSchema, context: ExecutionContext, executor: Any) 
         except Unsupported as reason:
             plan = str(reason)
         plans[key] = plan
-    return plan  # type: ignore[no-any-return]
+    return plan
 
 
 def client_view(result: ExecutionResult, context: object) -> dict[str, Any]:
     """What a client reads of ``result``: data and coded errors, as JSON."""
     request_id = request_id_of(context)
     errors = [coded(e, request_id).formatted for e in result.errors or ()]
-    return orjson.loads(orjson.dumps({"data": result.data, "errors": errors}))  # type: ignore[no-any-return]
+    return orjson.loads(orjson.dumps({"data": result.data, "errors": errors}))
 
 
 async def _verify(schema: MailgateSchema, context: ExecutionContext, compiled: ExecutionResult) -> None:

@@ -117,7 +117,7 @@ class OperationPlan:
     fresh: bool = False
 
 
-def compile_operation(executor: Executor) -> OperationPlan:
+def compile_operation(executor: Executor[Any]) -> OperationPlan:
     """The plan of ``executor``'s operation for its variable values, or Unsupported."""
     operation = executor.operation
     if operation.operation is not OperationType.QUERY:
@@ -141,7 +141,7 @@ def compile_operation(executor: Executor) -> OperationPlan:
 
 
 def _object_plan(
-    executor: Executor, type_: GraphQLObjectType, grouped: GroupedFieldSet, *, root: bool, fresh: list[bool]
+    executor: Executor[Any], type_: GraphQLObjectType, grouped: GroupedFieldSet, *, root: bool, fresh: list[bool]
 ) -> ObjectPlan:
     plan = ObjectPlan(type_)
     for key, details in grouped.items():
@@ -221,7 +221,9 @@ def _exception_handlers(resolve: Any) -> bool:
     return bool(cell.cell_contents)
 
 
-def _type_plan(executor: Executor, type_: GraphQLOutputType, details: FieldDetailsList, fresh: list[bool]) -> TypePlan:
+def _type_plan(
+    executor: Executor[Any], type_: GraphQLOutputType, details: FieldDetailsList, fresh: list[bool]
+) -> TypePlan:
     if isinstance(type_, GraphQLNonNull):
         return TypePlan(NON_NULL, type_, inner=_type_plan(executor, type_.of_type, details, fresh))
     if isinstance(type_, GraphQLList):

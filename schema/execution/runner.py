@@ -44,7 +44,7 @@ class PlanRunner:
 
     __slots__ = ("executor", "info_class", "infos", "is_awaitable")
 
-    def __init__(self, executor: Executor, info_class: type) -> None:
+    def __init__(self, executor: Executor[Any], info_class: type) -> None:
         self.executor = executor
         self.is_awaitable = executor.is_awaitable
         self.info_class = info_class
@@ -69,7 +69,7 @@ class PlanRunner:
                 return executor.build_response(awaited)  # type: ignore[return-value]
 
             return await_data()
-        return executor.build_response(data)  # type: ignore[arg-type, return-value]
+        return executor.build_response(data)  # type: ignore[return-value]
 
     def root_fields(self, plan: ObjectPlan) -> Any:
         return self.fields(plan, self.executor.root_value, None)
