@@ -126,9 +126,14 @@ async def run_compiled(schema: MailgateSchema, context: ExecutionContext) -> Exe
         queries.fallbacks[plan] += 1
         return None
     runner = PlanRunner(executor, schema.config.info_class)
-    result = runner.run(plan)
-    if not isinstance(result, ExecutionResult):
-        result = await result
+    try:
+        result = runner.run(plan)
+        if not isinstance(result, ExecutionResult):
+            result = await result
+    except Exception:  # a fault of the runner itself (field errors never get here): a query may run again
+        log.exception("compiled execution failed; graphql-core answers instead")
+        queries.fallbacks["runner error"] += 1
+        return None
     queries.runs += 1
     if queries.verify and not plan.fresh:
         await _verify(schema, context, result)
