@@ -6,17 +6,20 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -30,9 +33,13 @@ from resolvers.viewer import Viewer
 from schema.build import MailgateSchema
 from schema.context import Context
 from schema.errors import INTERNAL_MESSAGE, coded
+from schema.execution.persisted import PersistedDocuments, PersistedQueryError
 from schema.subscriptions import SocketContext, connection_token
 
 log = logging.getLogger("mailgate.errors")
+
+#: Where parse_http_body leaves the reason a persisted query cannot run, for ``refusal``.
+_REFUSED = "mailgate.refused"
 
 #: A request id a client sends is kept only when it is short and plain (it goes into logs).
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -43,6 +50,12 @@ def request_id_of(request: Request | WebSocket) -> str:
     if given and _REQUEST_ID.fullmatch(given):
         return given
     return uuid.uuid4().hex[:16]
+
+
+RequestData = GraphQLRequestData | list[GraphQLRequestData]
+
+#: The body of the request being answered, read once before sign-in (see MailgateGraphQL.run).
+_request_data: ContextVar[RequestData | None] = ContextVar("mailgate_request_data", default=None)
 
 
 def error_body(message: str, code: str, **extensions: Any) -> bytes:
@@ -69,7 +82,13 @@ class MailgateGraphQL(GraphQL[Context, None]):
     """
 
     def __init__(
-        self, schema: MailgateSchema, services: Services, *, graphiql: bool = True, events: EventBus | None = None
+        self,
+        schema: MailgateSchema,
+        services: Services,
+        *,
+        graphiql: bool = True,
+        events: EventBus | None = None,
+        persisted: PersistedDocuments | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -79,6 +98,8 @@ class MailgateGraphQL(GraphQL[Context, None]):
         )
         self.services = services
         self.events = events
+        self.persisted = persisted or PersistedDocuments()
+        self.schema: MailgateSchema = schema
 
     websocket_adapter_class = TextWebSocketAdapter
 
@@ -113,6 +134,86 @@ class MailgateGraphQL(GraphQL[Context, None]):
                 headers={"x-request-id": request_id},
             )
         await response(scope, receive, send)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Answer a request; over HTTP, a document that cannot run is refused before anyone signs in.
+
+        The body is read, persisted queries are resolved and each document is prepared
+        (parsed, costed, validated: once per distinct document, see DocumentCache) before
+        Strawberry builds the context, so a hostile document costs no sign-in and no
+        database work. When every operation of the request is refused, that is the answer.
+        """
+        if not isinstance(request, Request) or context is not UNSET:
+            return await super().run(request, context, root_value)
+        adapter = self.request_adapter_class(request)
+        content_type = request.headers.get("content-type", "")
+        if (
+            not self.is_request_allowed(adapter)
+            or self.should_render_graphql_ide(adapter)
+            or content_type.startswith("multipart/")
+        ):
+            return await super().run(request, context, root_value)
+        data = await self.parse_http_body(adapter)
+        refusals = [
+            self.persisted_refusal(item) or self.document_refusal(item)
+            for item in (data if isinstance(data, list) else [data])
+        ]
+        if all(r is not None for r in refusals):
+            sub_response = await self.get_sub_response(request)
+            answers = [await self.process_result(request, r) for r in refusals if r is not None]
+            return self.create_response(answers if isinstance(data, list) else answers[0], sub_response)
+        token = _request_data.set(data)
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            _request_data.reset(token)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> RequestData:
+        """The request's operations, with persisted queries replaced by their text."""
+        data = _request_data.get()
+        if data is not None:
+            return data
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            try:
+                item.query = self.persisted.resolve(item.query, item.extensions)
+            except PersistedQueryError as error:
+                item.extensions = {**(item.extensions or {}), _REFUSED: error}
+        return data
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A persisted query over GET has extensions and no query: it is not a visit to GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
+    @staticmethod
+    def persisted_refusal(item: GraphQLRequestData) -> ExecutionResult | None:
+        """The answer to a persisted query that cannot run (unknown, not trusted, a wrong hash)."""
+        error = (item.extensions or {}).get(_REFUSED)
+        if isinstance(error, PersistedQueryError):
+            return ExecutionResult(data=None, errors=[GraphQLError(error.message, extensions={"code": error.code})])
+        return None
+
+    def document_refusal(self, item: GraphQLRequestData) -> ExecutionResult | None:
+        """The answer to a document over a limit or invalid (prepared once, then cached)."""
+        if not item.query:
+            return None  # Strawberry answers 400
+        prepared = self.schema.documents.prepare(item.query)
+        return ExecutionResult(data=None, errors=list(prepared.errors)) if prepared.errors else None
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """One operation: refused as above, or run by the schema (see MailgateSchema.execute)."""
+        refused = self.persisted_refusal(request_data)
+        if refused is not None:
+            return refused
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     async def viewer_for(self, token: str | None) -> Viewer | None:
         return await viewer_for_token(self.services.db, token, self.services.tokens)

@@ -25,6 +25,7 @@ from resolvers.links import LinkSigner
 from resolvers.services import AuthPolicy, Services
 from resolvers.token_cache import REVOKED_PREFIX, TokenCache
 from schema.build import Limits, build_schema
+from schema.execution.persisted import PersistedDocuments, load_manifest
 
 log = logging.getLogger("mailgate")
 
@@ -73,11 +74,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             max_tokens=settings.max_query_tokens,
             max_aliases=settings.max_query_aliases,
             max_introspection_depth=settings.max_introspection_depth,
-        )
+            max_cost=settings.max_query_cost,
+        ),
+        document_cache_size=settings.document_cache_size,
+        compiled_execution=settings.compiled_execution,
+        verify_execution=settings.executor_verify,
     )
     events = make_event_bus(services.db)
     events.on_prefix(REVOKED_PREFIX, services.tokens.revoked)
-    graphql_app = MailgateGraphQL(schema, services, graphiql=settings.graphiql, events=events)
+    trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents else None
+    graphql_app = MailgateGraphQL(
+        schema, services, graphiql=settings.graphiql, events=events, persisted=PersistedDocuments(trusted)
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2000
     max_query_aliases: int = 30
     max_introspection_depth: int = 8
+    #: Fields a document may resolve per object once its fragments are expanded (aliases apart).
+    max_query_cost: int = 5000
+    #: Distinct documents kept parsed, validated and compiled.
+    document_cache_size: int = 1024
+    #: Run validated queries on compiled plans; off, every operation runs on graphql-core.
+    compiled_execution: bool = True
+    #: Run every compiled query on graphql-core too and log any difference (tests turn it on).
+    executor_verify: bool = False
+    #: When set, only the documents of this manifest run (Apollo persisted query manifest or {hash: query}).
+    trusted_documents: Path | None = None
     max_request_bytes: int = 30 * 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
 

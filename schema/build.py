@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, MaxIntrospectionDepthRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from schema.auth_mutations import AuthMutation
 from schema.errors import ErrorCodes, log_unexpected
+from schema.execution.compiled import CompiledExecution, CompiledQueries
+from schema.execution.documents import DocumentCache, Limits
 from schema.import_mutations import ImportMutation
-from schema.limits import introspection_depth_rule
 from schema.mailbox_mutations import MailboxMutation
 from schema.message_changes import SyncQuery
 from schema.query import Query as ReadQuery
@@ -54,36 +48,65 @@ Mutation = merge_types("Mutation", MUTATIONS)
 SUBSCRIPTIONS: tuple[type, ...] = (Subscription, ThreadFilesSubscription)
 SubscriptionRoot = merge_types("Subscription", SUBSCRIPTIONS)
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_depth: int = 12
-    max_tokens: int = 2000
-    max_aliases: int = 30
-    max_introspection_depth: int = 8
+__all__ = ["Limits", "MailgateSchema", "build_schema"]
 
 
 class MailgateSchema(strawberry.federation.Schema):
+    """The federation schema, with its documents parsed and validated once (``documents``)."""
+
+    documents: DocumentCache
+    compiled_queries: CompiledQueries
+
+    def _create_execution_context(
+        self,
+        query: str | None,
+        allowed_operation_types: Iterable[OperationType],
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionContext:
+        """Strawberry's execution context, with the document and its validation from the cache.
+
+        Every way in (execute, subscribe, stream) comes through here: Strawberry skips
+        parsing when the document is set and validation when its errors are.
+        """
+        context = super()._create_execution_context(
+            query,
+            allowed_operation_types,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+        )
+        context.parse_options["max_tokens"] = self.documents.limits.max_tokens
+        if query:
+            prepared = self.documents.prepare(query)
+            if prepared.document is not None:  # else Strawberry parses it again and fails the same way
+                context.graphql_document = prepared.document
+                context.pre_execution_errors = list(prepared.errors)
+        return context
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_unexpected(errors, execution_context.context if execution_context else None)
 
 
-def build_schema(limits: Limits | None = None) -> MailgateSchema:
-    """The served schema, with its limits, caches and error codes."""
-    limits = limits or Limits()
-    extensions: list[Any] = [
-        ErrorCodes,
-        StreamErrorCodes,
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: ParserCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        # graphql-core's rule (no list field nested three deep under introspection) and ours.
-        lambda: AddValidationRules(
-            [MaxIntrospectionDepthRule, introspection_depth_rule(limits.max_introspection_depth)]
-        ),
-        lambda: ValidationCache(maxsize=256),
-    ]
-    return MailgateSchema(
+def build_schema(
+    limits: Limits | None = None,
+    *,
+    document_cache_size: int = 1024,
+    compiled_execution: bool = True,
+    verify_execution: bool = False,
+) -> MailgateSchema:
+    """The served schema, with its error codes; its documents are prepared once with ``limits``
+    and its queries run on compiled plans (``compiled_execution``; ``verify_execution`` checks
+    each compiled answer against graphql-core's)."""
+    extensions: list[Any] = [ErrorCodes, StreamErrorCodes, CompiledExecution]
+    schema = MailgateSchema(
         query=Query, mutation=Mutation, subscription=SubscriptionRoot, types=ENTITIES, extensions=extensions
     )
+    schema.documents = DocumentCache(schema._schema, limits or Limits(), maxsize=document_cache_size)
+    schema.compiled_queries = CompiledQueries(enabled=compiled_execution, verify=verify_execution)
+    return schema

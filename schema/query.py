@@ -14,6 +14,7 @@ from resolvers.messages import get_message
 from resolvers.threads import ThreadQuery, draft_thread, list_threads
 from schema.context import Info
 from schema.enums import Permission
+from schema.execution.plan import FRESH
 from schema.inputs import (
     NEWEST_FIRST,
     RECENTLY_UPDATED,
@@ -162,7 +163,10 @@ class Query:
         async with info.context.db.read() as session:
             return await threads.key_exists(session, str(id))
 
-    @strawberry.field(description="An unsaved mail thread filled with defaults, for a creation form. (CREATE)")
+    @strawberry.field(
+        description="An unsaved mail thread filled with defaults, for a creation form. (CREATE)",
+        metadata={FRESH: True},  # a new id every time
+    )
     def mail_thread_draft(self, info: Info, input: Optional[MailThreadInput] = None) -> MailThread:
         viewer = info.context.require(CREATE)
         rec = draft_thread(viewer, str(input.id) if input and input.id else None, input.name if input else None)

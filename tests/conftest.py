@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,8 +16,23 @@ from app.settings import Settings
 from db.engine import Database
 from resolvers import auth, users
 from resolvers.services import Services
+from schema.execution import compiled
 from tests.utils.databases import PostgresTemplate, SqliteTemplate, reset_postgres
 from tests.utils.graphql import Client
+
+# Every query the suite runs goes through the compiled executor and through graphql-core,
+# and the two answers must be the same (servers started by e2e tests inherit it).
+os.environ.setdefault("MAILGATE_EXECUTOR_VERIFY", "1")
+
+
+@pytest.fixture(autouse=True)
+def same_answer_from_both_executors() -> Iterator[None]:
+    """Fails a test in which the compiled executor answered differently from graphql-core."""
+    compiled.mismatches.clear()
+    yield
+    seen = list(compiled.mismatches)
+    compiled.mismatches.clear()
+    assert not seen, f"compiled execution differs from graphql-core: {seen}"
 
 
 @pytest.fixture(autouse=True)

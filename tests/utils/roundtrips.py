@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.util import await_
 
 from db.engine import Database
+from schema.execution import compiled
 
 _SSL_REQUEST = 80877103
 
@@ -36,6 +37,8 @@ class Recorder:
         self._lock = threading.Lock()
 
     def add(self, trip: str) -> None:
+        if compiled.verifying:  # graphql-core's second run of a query, in tests only
+            return
         with self._lock:
             for window in self._windows:
                 window.append(trip)
