@@ -26,6 +26,7 @@ from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
+from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import (
     Address,
@@ -312,6 +313,7 @@ def compose_flags(c: Compose, draft: MessageRecord | None) -> dict[str, Any]:
 
 async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, c: Compose) -> int:
     """Create a draft, or update the one named by ``c.draft_id``; returns its id."""
+    await lock_owners(session, [viewer.user_id])  # before the draft's row (resolvers.locking)
     me = await sender_of(session, viewer)
     draft = await own_draft(session, viewer, c.draft_id) if c.draft_id is not None else None
     to, cc, bcc, reply_to = compose_recipients(c, draft)

@@ -20,6 +20,7 @@ from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
+from resolvers.locking import lock_owners
 from resolvers.search import index_message
 
 
@@ -146,6 +147,7 @@ async def store_message(
     With ``deltas`` the caller applies counters and logs changes itself (bulk
     arrivals); without, both happen here.
     """
+    await lock_owners(session, [owner_id])
     now = utcnow()
     row = {
         "owner_id": owner_id,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +35,9 @@ from app.mail.mime import build_email, stored_envelope
 from app.mail.relay import Outcome, RelayConfig, RelayConfigError, relay
 from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, table_of
 from db.types import utcnow
+from db.units import run_write
 from resolvers.changelog import ChangeEntry, record_changes
+from resolvers.locking import lock_owners
 from resolvers.services import Services
 
 log = logging.getLogger("mailgate.outbox")
@@ -159,6 +162,7 @@ async def settle_message(session: AsyncSession, message_id: int, new_errors: lis
     )
     if row is None:
         return
+    await lock_owners(session, [row["owner_id"]])  # the owner before the message (resolvers.locking)
     statuses = {r[0] for r in await session.execute(select(O.c.status).where(O.c.message_id == message_id))}
     errors = list(row["delivery_errors"] or []) + new_errors
     if DeliveryStatus.QUEUED in statuses:
@@ -189,8 +193,7 @@ async def relay_due(services: Services, *, now: datetime | None = None, limit: i
         ).first()
     if due is None:
         return result  # nothing to do: no write lock taken (SQLite has one writer at a time)
-    async with services.db.write() as session:
-        claimed = await claim_due(session, now, limit)
+    claimed = await run_write(services.db, lambda session: claim_due(session, now, limit))
     if not claimed:
         return result
     config: RelayConfig | None = None
@@ -217,6 +220,23 @@ async def relay_due(services: Services, *, now: datetime | None = None, limit: i
         for o in outcomes:
             if not o.ok:
                 log.info("relay of message %s to %s: %s", message_id, o.recipient, o.message)
-        async with services.db.write() as session:
-            await record_outcomes(session, services, message_id, entries, outcomes, utcnow(), result)
+        part = await run_write(services.db, _recorder(services, message_id, entries, outcomes))
+        result.sent, result.failed, result.retrying = (
+            result.sent + part.sent,
+            result.failed + part.failed,
+            result.retrying + part.retrying,
+        )
     return result
+
+
+def _recorder(
+    services: Services, message_id: int, entries: list[Claimed], outcomes: list[Outcome]
+) -> Callable[[AsyncSession], Awaitable[PassResult]]:
+    """One message's outcomes as a unit of work that may run again: it counts afresh each time."""
+
+    async def unit(session: AsyncSession) -> PassResult:
+        part = PassResult()
+        await record_outcomes(session, services, message_id, entries, outcomes, utcnow(), part)
+        return part
+
+    return unit

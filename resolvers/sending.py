@@ -34,9 +34,10 @@ from resolvers.drafts import (
     sender_of,
 )
 from resolvers.errors import BadUserInput
+from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, new_message_id, store_message
-from resolvers.records import MessageRecord
+from resolvers.records import MessageRecord, UserRecord
 from resolvers.services import Services
 from resolvers.thread_store import insert_thread
 from resolvers.uploads import consume_staged
@@ -81,6 +82,17 @@ async def _thread_for_reply(session: AsyncSession, viewer: Viewer, original: Mes
     return thread.id
 
 
+async def _recipients(
+    session: AsyncSession, c: Compose, draft: MessageRecord | None
+) -> tuple[list[Address], list[Address], list[Address], list[Address], dict[str, UserRecord]]:
+    """To, Cc, Bcc, Reply-To, and the local users among the recipients (by lowercased address)."""
+    to, cc, bcc, reply_to = compose_recipients(c, draft)
+    if not (to or cc or bcc):
+        raise BadUserInput("a message needs at least one recipient in to, cc or bcc", argument="to")
+    local = await users_by_email(session, list(dict.fromkeys(a.address.lower() for a in to + cc + bcc)))
+    return to, cc, bcc, reply_to, local
+
+
 async def send_message(session: AsyncSession, services: Services, viewer: Viewer, c: Compose) -> int:
     """Send; returns the id of the sender's copy (the first one again for a known idempotency key)."""
     key = check_idempotency_key(c.idempotency_key)
@@ -91,9 +103,16 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
 
     me = await sender_of(session, viewer)
     draft = await own_draft(session, viewer, c.draft_id) if c.draft_id is not None else None
-    to, cc, bcc, reply_to = compose_recipients(c, draft)
-    if not (to or cc or bcc):
-        raise BadUserInput("a message needs at least one recipient in to, cc or bcc", argument="to")
+    to, cc, bcc, reply_to, local = await _recipients(session, c, draft)
+    # Every mailbox this send writes is locked now, in id order, before any row of them
+    # (resolvers.locking); a draft is read again under the lock, as it is now.
+    await lock_owners(session, [viewer.user_id, *(u.id for u in local.values())])
+    if draft is not None:
+        draft = await own_draft(session, viewer, draft.id)
+        to, cc, bcc, reply_to, local = await _recipients(session, c, draft)
+    everyone: dict[str, Address] = {}  # each address gets one copy
+    for a in to + cc + bcc:
+        everyone.setdefault(a.address.lower(), a)
 
     # Bodies given replace the draft's; HTML given without text gets its text derived.
     body, html = await compose_bodies(session, c, draft)
@@ -140,11 +159,6 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
     new.size = len(build(new, parts, include_bcc=True).as_bytes())
     delivered_size = len(build(new, parts, include_bcc=False).as_bytes())
 
-    # Who is here and who is elsewhere; each address gets one copy.
-    everyone: dict[str, Address] = {}
-    for a in to + cc + bcc:
-        everyone.setdefault(a.address.lower(), a)
-    local = await users_by_email(session, list(everyone))
     external = [a.address for k, a in everyone.items() if k not in local]
     relay_configured = bool(services.smtp_url)
     errors = [delivery_error(r, NO_RELAY) for r in external] if not relay_configured else []
