@@ -25,7 +25,7 @@ from db.types import utcnow
 from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
-from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
+from resolvers.errors import BadUserInput, header_text, not_found, parse_id, parse_ids
 from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import (
@@ -300,7 +300,7 @@ def _given(value: Any, fallback: Any) -> Any:
 def compose_flags(c: Compose, draft: MessageRecord | None) -> dict[str, Any]:
     """Subject and flags of a message being composed: the ones given, else the draft's."""
     return {
-        "subject": _given(c.subject, draft.subject if draft else ""),
+        "subject": header_text(_given(c.subject, draft.subject if draft else ""), "subject"),
         "important": bool(_given(c.important, draft.important if draft else False)),
         "read_receipt_requested": bool(
             _given(c.request_read_receipt, draft.read_receipt_requested if draft else False)

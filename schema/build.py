@@ -19,7 +19,9 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorCodes, log_unexpected
+from schema.hygiene import InputHygiene
 from schema.import_mutations import ImportMutation
+from schema.introspection import Mode, introspection_policy
 from schema.limits import introspection_depth_rule
 from schema.mailbox_mutations import MailboxMutation
 from schema.mutation import AuthMutation
@@ -61,6 +63,8 @@ class Limits:
     max_tokens: int = 2000
     max_aliases: int = 30
     max_introspection_depth: int = 8
+    #: Who may ask __schema and __type: "on", "signed-in" or "off" (schema.introspection).
+    introspection: Mode = "on"
 
 
 class MailgateSchema(strawberry.federation.Schema):
@@ -74,6 +78,8 @@ def build_schema(limits: Limits | None = None) -> MailgateSchema:
     extensions: list[Any] = [
         ErrorCodes,
         StreamErrorCodes,
+        InputHygiene,
+        introspection_policy(limits.introspection),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),

@@ -37,11 +37,7 @@ class AuthMutation:
 
     @strawberry.mutation(description="Exchange a refresh token for new tokens; the old refresh token stops working.")
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
-        return _payload(
-            await run_write(
-                info.context.db, lambda session: auth.refresh(session, refresh_token, info.context.services.auth)
-            )
-        )
+        return _payload(await auth.refresh(info.context.db, refresh_token, info.context.services.auth))
 
     @strawberry.mutation(description="Revoke the token this request carries.")
     async def logout(self, info: Info) -> bool:
