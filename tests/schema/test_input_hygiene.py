@@ -104,3 +104,19 @@ async def test_like_wildcards_match_only_themselves(db: Database, client: Client
     found = (await me.data(query, {"f": {"subject": wildcard}}))["messages"]["nodes"]
     assert [n["subject"] for n in found] == [f"Discount 50{wildcard} today"]
     assert (await me.data(query, {"f": {"body": wildcard}}))["messages"]["nodes"] == []
+
+
+async def test_css_that_runs_or_fetches_is_removed_from_html(db: Database, client: Client) -> None:
+    me = await _me(db, client)
+    html = (
+        '<p style="color: expression(alert(1))">a</p>'
+        '<p style="background-color: url(javascript:alert(2)); color: red">b</p>'
+        '<p style="width: e\\78pression(alert(3))">c</p>'
+        '<p style="color: exp/**/ression(alert(4)); margin: 0">d</p>'
+        '<p style="color: rgb(1, 2, 3)">e</p>'
+    )
+    draft = await me.data("mutation($h: String) { saveDraft(input: {htmlBody: $h}) { htmlBody } }", {"h": html})
+    kept = draft["saveDraft"]["htmlBody"]
+    for gone in ("expression", "pression", "url(", "javascript", "alert"):
+        assert gone not in kept.lower(), kept
+    assert 'style="color:red"' in kept and 'style="margin:0"' in kept and "rgb(1, 2, 3)" in kept
