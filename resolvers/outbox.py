@@ -124,6 +124,12 @@ async def record_outcomes(
     result: PassResult,
 ) -> None:
     """Write the outcome of one message's relay, and the sender's copy's delivery status."""
+    # The sender's mailbox first (resolvers.locking): deleting the copy takes it, then
+    # cascades to these outbox rows, so taking the rows first could deadlock with it.
+    owner = (await session.execute(select(M.c.owner_id).where(M.c.id == message_id))).scalar_one_or_none()
+    if owner is None:
+        return  # the copy was deleted, and its outbox rows with it
+    await lock_owners(session, [owner])
     by_recipient = {o.recipient: o for o in outcomes}
     new_errors = []
     for entry in claimed:
