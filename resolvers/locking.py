@@ -1,6 +1,7 @@
 """The one lock order of every write, so that two writes never wait for each other in a cycle.
 
-Every unit of work takes its row locks in this order, and only in this order:
+Every unit of work takes its row locks in this order, and only in this order (an arrival
+that touches a thread after its owners skips a thread row that is held: resolvers.threading):
 
 1. a mail thread's row, for operations on one thread (its followers are read under it),
    and an owner's folder-name advisory lock (resolvers.folders);
