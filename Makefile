@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format migrate schema bench clean
+.PHONY: help venv run test lint format migrate schema bench stress clean
 
 help:
 	@echo "make run      migrate, load demo data, serve http://127.0.0.1:8000/graphql (user_test / TestPassword)"
@@ -16,6 +16,7 @@ help:
 	@echo "make migrate  apply database migrations"
 	@echo "make schema   print the served GraphQL SDL (FEDERATION=1 for the subgraph SDL)"
 	@echo "make bench    time the messages list page over the demo data (SQLite)"
+	@echo "make stress   30 clients x 60 s of mixed writes against a real server, SQLite and PostgreSQL"
 
 # The virtualenv, created with $(PYTHON) when missing; reinstalled when pyproject.toml changes.
 venv: $(STAMP)
@@ -56,6 +57,10 @@ schema: venv
 
 bench: venv
 	$(BIN)/python -m tests.bench
+
+# Loopback only; STRESS_CLIENTS, STRESS_SECONDS, STRESS_DATABASES=sqlite,postgresql to change it.
+stress: venv
+	$(BIN)/python -m tests.stress
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .coverage build *.egg-info

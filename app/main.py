@@ -16,7 +16,9 @@ from app.events import make_event_bus
 from app.file_store import file_routes
 from app.files import download_attachment, download_message
 from app.graphql import MailgateGraphQL
+from app.json_guard import JsonGuard
 from app.limits import RequestSizeLimit
+from app.proxies import TrustedProxies, parse_networks
 from app.settings import Settings, get_settings
 from db.engine import Database
 from db.migrate import upgrade
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             max_aliases=settings.max_query_aliases,
             max_introspection_depth=settings.max_introspection_depth,
             max_cost=settings.max_query_cost,
+            introspection=settings.introspection,
         ),
         document_cache_size=settings.document_cache_size,
         compiled_execution=settings.compiled_execution,
@@ -121,5 +124,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     app.state.schema = schema
     app.state.events = events
+    # Added last, RequestSizeLimit runs first and bounds what JsonGuard reads.
+    app.add_middleware(JsonGuard, max_depth=settings.max_json_depth, max_bytes=settings.max_json_bytes)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    # Outermost: everything below (the login throttle, logs) sees the real client address.
+    app.add_middleware(TrustedProxies, trusted=parse_networks(settings.trusted_proxies))
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -52,8 +53,15 @@ class Settings(BaseSettings):
     executor_verify: bool = False
     #: When set, only the documents of this manifest run (Apollo persisted query manifest or {hash: query}).
     trusted_documents: Path | None = None
+    #: Who may introspect: "on" (anyone), "signed-in" or "off".
+    introspection: Literal["on", "signed-in", "off"] = "on"
+    #: Reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated.
+    trusted_proxies: str = ""
     max_request_bytes: int = 30 * 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
+    #: A GraphQL JSON body (not an upload) and how deep JSON may nest in it.
+    max_json_bytes: int = 8 * 1024 * 1024
+    max_json_depth: int = 64
 
     smtp_url: str | None = None
     smtp_retries: int = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +24,10 @@ def async_url(url: str) -> str:
     elif parsed.drivername in ("sqlite", "sqlite+pysqlite"):
         parsed = parsed.set(drivername="sqlite+aiosqlite")
     return parsed.render_as_string(hide_password=False)
+
+
+#: Seconds a SQLite writer waits for its turn in this process before going to the busy timeout.
+SQLITE_TURN_TIMEOUT = 30.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -72,6 +77,8 @@ class Database:
         self._readers = async_sessionmaker(self.read_engine, expire_on_commit=False, sync_session_class=ReadSession)
         #: The sync Session class of units of work, so that commit hooks (the event bus) can listen on it.
         self.write_session_class: type[Session] = type("WriteSession", (Session,), {})
+        #: SQLite: one writer of this process at a time, in arrival order (see ``write``).
+        self._write_turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         self._writers = async_sessionmaker(
             self.write_engine, expire_on_commit=False, sync_session_class=self.write_session_class
         )
@@ -107,9 +114,33 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed when the block ends, rolled back if it raises."""
-        async with self._writers() as session, session.begin():
-            yield session
+        """One unit of work: committed when the block ends, rolled back if it raises.
+
+        On SQLite the process's writers also queue on an asyncio lock, first come first
+        served, before BEGIN IMMEDIATE: SQLite's busy handler polls with growing sleeps, so
+        under load a waiting writer could wait seconds past its turn (or time out with
+        ``database is locked``). Other processes still meet the busy timeout.
+        """
+        if self._write_turn is None:
+            async with self._writers() as session, session.begin():
+                yield session
+            return
+        got_turn = False
+        try:
+            if self._write_turn.locked():
+                # A bounded wait: a unit of work nested in another (a bug) falls back to the busy timeout.
+                await asyncio.wait_for(self._write_turn.acquire(), timeout=SQLITE_TURN_TIMEOUT)
+            else:
+                await self._write_turn.acquire()
+            got_turn = True
+        except TimeoutError:
+            pass
+        try:
+            async with self._writers() as session, session.begin():
+                yield session
+        finally:
+            if got_turn:
+                self._write_turn.release()
 
     async def dispose(self) -> None:
         for engine in self.engines:

@@ -1,8 +1,11 @@
 """Sign-in: passwords, session and API tokens, and the login throttle.
 
 Tokens are opaque random strings; only their SHA-256 is stored. A login makes
-an access token and a refresh token that share a session id: refreshing
-rotates both, logout revokes both.
+an access token and a refresh token that share a session id, the session's
+family: refreshing rotates both and the new pair keeps the family, logout
+revokes the family. A refresh token presented again after it was rotated has
+been copied (OAuth 2.0 Security BCP, refresh token reuse detection): the whole
+family is revoked, the thief's tokens and the rightful client's alike.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import Database
 from db.models import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User, table_of
 from db.types import utcnow
+from db.units import run_write
 from resolvers.errors import BadUserInput, Forbidden, RateLimited, Unauthenticated, not_found, parse_id
 from resolvers.records import UserRecord
 from resolvers.services import AuthPolicy
@@ -166,10 +170,13 @@ async def _note_failure(session: AsyncSession, limits: dict[str, int], policy: A
     await session.execute(delete(failures).where(failures.c.at < now - timedelta(days=1)))
 
 
-async def _issue_session(session: AsyncSession, user: UserRecord, policy: AuthPolicy) -> SessionTokens:
+async def _issue_session(
+    session: AsyncSession, user: UserRecord, policy: AuthPolicy, family: str | None = None
+) -> SessionTokens:
+    """A new access and refresh token pair, in a new session family or in ``family``."""
     now = utcnow()
     access, refresh = _new_secret("mga"), _new_secret("mgr")
-    session_id = uuid.uuid4().hex
+    session_id = family or uuid.uuid4().hex
     expires_at = now + timedelta(seconds=policy.access_token_ttl)
     issued = await session.execute(
         insert(TOKENS).returning(TOKENS.c.id, TOKENS.c.kind, sort_by_parameter_order=True),
@@ -235,19 +242,20 @@ async def login(
     stored_hash = row.password_hash if row is not None and not too_long else _DUMMY_HASH
     ok = await asyncio.to_thread(_verify, stored_hash, password[:MAX_PASSWORD_LENGTH])
     if not ok or row is None or too_long:
-        async with db.write() as session:
-            await _note_failure(session, limits, policy)
+        await run_write(db, lambda session: _note_failure(session, limits, policy))
         raise Unauthenticated("wrong login or password")
     user = UserRecord(id=row.id, login=row.login, name=row.name, email=row.email)
-    async with db.write() as session:
+    rehash = password_hasher.hash(password) if password_hasher.check_needs_rehash(row.password_hash) else None
+
+    async def signed_in(session: AsyncSession) -> SessionTokens:
         # A success starts the account's count again (the address keeps its own).
         failures = table_of(LoginFailure)
         await session.execute(delete(failures).where(failures.c.key == account_key))
-        if password_hasher.check_needs_rehash(row.password_hash):
-            await session.execute(
-                update(USERS).where(USERS.c.id == row.id).values(password_hash=password_hasher.hash(password))
-            )
+        if rehash is not None:
+            await session.execute(update(USERS).where(USERS.c.id == row.id).values(password_hash=rehash))
         return await _issue_session(session, user, policy)
+
+    return await run_write(db, signed_in)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -257,8 +265,19 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-async def refresh(session: AsyncSession, refresh_token: str, policy: AuthPolicy) -> SessionTokens:
-    """New tokens for a live refresh token; the old pair stops working."""
+async def refresh(db: Database, refresh_token: str, policy: AuthPolicy) -> SessionTokens:
+    """New tokens for a live refresh token; the old pair stops working. A refresh token
+    that was rotated already revokes its whole family (committed) and is UNAUTHENTICATED."""
+    if len(refresh_token) > MAX_TOKEN_LENGTH:
+        raise Unauthenticated("this refresh token is not valid; sign in again")
+    tokens = await run_write(db, lambda session: _rotate(session, refresh_token, policy))
+    if tokens is None:
+        raise Unauthenticated("this refresh token was used already; every token of its session is revoked")
+    return tokens
+
+
+async def _rotate(session: AsyncSession, refresh_token: str, policy: AuthPolicy) -> SessionTokens | None:
+    """The unit of work of ``refresh``: None when the token was reused (its family is revoked)."""
     now = utcnow()
     row = (
         await session.execute(
@@ -267,14 +286,13 @@ async def refresh(session: AsyncSession, refresh_token: str, policy: AuthPolicy)
             .with_for_update()
         )
     ).first()
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+    if row is None or (row.expires_at and row.expires_at <= now):
         raise Unauthenticated("this refresh token is not valid; sign in again")
-    await session.execute(
-        update(TOKENS)
-        .where(TOKENS.c.session_id == row.session_id, TOKENS.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    family_alive = TOKENS.c.session_id == row.session_id, TOKENS.c.revoked_at.is_(None)
+    await session.execute(update(TOKENS).where(*family_alive).values(revoked_at=now))
     note_revoked(session, token_ids=(row.id,), session_ids=(row.session_id,) if row.session_id else ())
+    if row.revoked_at is not None:
+        return None  # reused: the revocation above is committed, then the caller refuses
     user_row = (
         (
             await session.execute(
@@ -284,7 +302,7 @@ async def refresh(session: AsyncSession, refresh_token: str, policy: AuthPolicy)
         .mappings()
         .one()
     )
-    return await _issue_session(session, UserRecord.from_row(user_row), policy)
+    return await _issue_session(session, UserRecord.from_row(user_row), policy, family=row.session_id)
 
 
 async def logout(session: AsyncSession, viewer: Viewer) -> bool:

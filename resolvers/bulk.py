@@ -9,8 +9,8 @@ id order (``SELECT ... ORDER BY id FOR UPDATE`` on PostgreSQL; SQLite writers
 are serialized by ``BEGIN IMMEDIATE``), then the change is an
 ``UPDATE ... WHERE <state differs> RETURNING id`` whose returned rows are
 exactly the messages that changed, and the counter deltas come from those
-rows' previous state. Locks are always taken in the order messages, folders,
-labels, users, so overlapping bulk operations never deadlock.
+rows' previous state. Locks are taken in the one order of resolvers.locking:
+the owner, messages, folders, labels; so overlapping writes never deadlock.
 
 ``count`` is the number of messages that changed (a read message marked
 read does not count); ``ids`` are the ids asked for, de-duplicated, in their
@@ -32,6 +32,7 @@ from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
+from resolvers.locking import lock_owners
 from resolvers.records import FolderRecord, MessageRecord
 from resolvers.search import unindex_messages
 from resolvers.viewer import Viewer
@@ -110,7 +111,8 @@ async def lock_messages(
     session: AsyncSession, viewer: Viewer, ids: list[int], folder_id: str | int | None = None
 ) -> dict[int, Locked]:
     """Lock the viewer's messages ``ids`` in id order; NOT_FOUND unless every one is there
-    (and in ``folder_id`` when given)."""
+    (and in ``folder_id`` when given). The mailbox lock comes first (resolvers.locking)."""
+    await lock_owners(session, [viewer.user_id])
     rows = (
         await session.execute(
             select(M.c.id, M.c.folder_id, M.c.was_read, M.c.important, M.c.raw_sha256)

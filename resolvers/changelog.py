@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Change, ChangeKind, User, table_of
 from db.types import utcnow
+from resolvers.locking import lock_owners
 
 #: Key in ``session.info``: owner id -> last modseq written in this unit of work,
 #: for whoever publishes events after commit.
@@ -38,6 +39,7 @@ async def record_changes(session: AsyncSession, owner_id: int, entries: Sequence
     users = table_of(User)
     if not entries:
         return int((await session.execute(select(users.c.modseq).where(users.c.id == owner_id))).scalar_one())
+    await lock_owners(session, [owner_id])  # a no-op when the unit took it first, as it should
     last = (
         await session.execute(
             update(users)

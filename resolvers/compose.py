@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attachment, Blob, Message, MessageBody, User, table_of
 from db.types import utcnow
-from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
+from resolvers.errors import BadUserInput, header_text, not_found, parse_id, parse_ids
 from resolvers.formats.addresses import AddressError, parse_addresses
 from resolvers.formats.html import html_to_text, sanitize_html
 from resolvers.formats.mime import Envelope, build_email
@@ -212,7 +212,7 @@ def _given(value: Any, fallback: Any) -> Any:
 def compose_flags(c: Compose, draft: MessageRecord | None) -> dict[str, Any]:
     """Subject and flags of a message being composed: the ones given, else the draft's."""
     return {
-        "subject": _given(c.subject, draft.subject if draft else ""),
+        "subject": header_text(_given(c.subject, draft.subject if draft else ""), "subject"),
         "important": bool(_given(c.important, draft.important if draft else False)),
         "read_receipt_requested": bool(
             _given(c.request_read_receipt, draft.read_receipt_requested if draft else False)

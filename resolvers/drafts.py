@@ -16,6 +16,7 @@ from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.compose import Compose, attachments_of_message, compose_message
 from resolvers.counters import CounterDeltas
+from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import header_columns, people_of, store_message
 from resolvers.records import MessageRecord
@@ -31,6 +32,7 @@ A = table_of(Attachment)
 
 async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, c: Compose) -> int:
     """Create a draft, or update the one named by ``c.draft_id``; returns its id."""
+    await lock_owners(session, [viewer.user_id])  # before the draft's row (resolvers.locking)
     composed = await compose_message(session, services, viewer, c, sending=False)
     new, draft, chosen = composed.new, composed.draft, composed.chosen
 

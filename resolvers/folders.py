@@ -19,6 +19,7 @@ from resolvers.bulk import trash_of
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import BadUserInput, Conflict, Forbidden, not_found, parse_id
+from resolvers.locking import lock_owners
 from resolvers.records import FolderRecord
 from resolvers.viewer import Viewer
 
@@ -137,9 +138,10 @@ async def delete_folder(session: AsyncSession, viewer: Viewer, folder_id: str | 
     if trash in doomed:  # a system folder cannot sit below a user folder; be safe anyway
         raise Forbidden("the Trash folder cannot be deleted")
 
+    await lock_owners(session, [viewer.user_id])
     in_doomed = (M.c.owner_id == viewer.user_id) & M.c.folder_id.in_(doomed)
     held = select(M.c.id, M.c.folder_id, M.c.was_read).where(in_doomed).order_by(M.c.id).with_for_update()
-    # Messages first (the bulk lock order), then the folders, which stops anything new
+    # The owner, then messages (the one lock order of resolvers.locking), then the folders, which stops anything new
     # arriving in them; then lock again for whatever moved in meanwhile.
     await session.execute(held)
     await session.execute(select(F.c.id).where(F.c.id.in_(doomed)).order_by(F.c.id).with_for_update())

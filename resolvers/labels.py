@@ -11,6 +11,7 @@ from db.models import ChangeKind, Label, Message, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.errors import BadUserInput, Conflict, not_found, parse_id
+from resolvers.locking import lock_owners
 from resolvers.records import LabelRecord
 from resolvers.viewer import Viewer
 
@@ -57,7 +58,8 @@ async def delete_label(session: AsyncSession, viewer: Viewer, label_id: str | in
     if (await session.execute(select(L.c.id).where(L.c.id == lid, L.c.owner_id == viewer.user_id))).first() is None:
         raise not_found("Label", label_id)
     carriers = select(ML.c.message_id).where(ML.c.label_id == lid)
-    # Lock order as in resolvers.bulk: messages (by id), then the label, then the user.
+    # The one lock order (resolvers.locking): the owner, messages by id, then the label.
+    await lock_owners(session, [viewer.user_id])
     await session.execute(
         select(M.c.id).where(M.c.owner_id == viewer.user_id, M.c.id.in_(carriers)).order_by(M.c.id).with_for_update()
     )

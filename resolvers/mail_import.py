@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import Database
 from db.models import Blob, ChangeKind, Folder, table_of
 from db.types import utcnow
+from db.units import run_write
 from resolvers.blobs import sha256_hex
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
@@ -35,6 +36,7 @@ from resolvers.errors import MailgateError, not_found, parse_id
 from resolvers.formats.mbox import MboxReader
 from resolvers.formats.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
 from resolvers.formats.parts import AttachmentPart
+from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, folder_owned_by, store_message
 from resolvers.records import UserRecord
@@ -185,13 +187,17 @@ async def _finish(
 
 async def _write(db: Database, owner_id: int, folder_id: int, items: list[_Item], domain: str) -> None:
     blobs, files = _blob_rows((item.raw, item.parsed) for item in items)
-    async with db.write() as session:
+
+    async def unit(session: AsyncSession) -> None:
+        await lock_owners(session, [owner_id])
         await _put_blobs(session, blobs)
         deltas, entries, touched = CounterDeltas(), list[ChangeEntry](), set[str]()
         for item, stored in zip(items, files, strict=True):
             new = new_message_of(item.parsed, stored.raw_sha256, stored.attachments, was_read=item.parsed.seen)
             await _store(session, owner_id, folder_id, new, deltas, entries, touched, domain)
         await _finish(session, owner_id, deltas, entries, touched)
+
+    await run_write(db, unit)
 
 
 async def _write_batch(
@@ -288,20 +294,24 @@ async def deliver_incoming(db: Database, recipients: Iterable[str], raw: bytes, 
     """
     parsed = parse_message(raw)
     blobs, [stored] = _blob_rows([(raw, parsed)])
-    delivered: dict[str, int] = {}
-    async with db.write() as session:
-        users = await users_by_email(session, [_bare(r) for r in recipients])
+    wanted = [_bare(r) for r in recipients]
+
+    async def unit(session: AsyncSession) -> dict[str, int]:
+        delivered: dict[str, int] = {}
+        users = await users_by_email(session, wanted)
         if not users:
             return delivered
+        await lock_owners(session, [u.id for u in users.values()])  # in id order, before anything else
         await _put_blobs(session, blobs)
-        # Owners in id order: each takes its modseq row lock in the same order.
         for email, user in sorted(users.items(), key=lambda kv: kv[1].id):
             inbox = await folder_by_role(session, user.id, "INBOX")
             deltas, entries, touched = CounterDeltas(), list[ChangeEntry](), set[str]()
             new = new_message_of(parsed, stored.raw_sha256, list(stored.attachments), was_read=False)
             delivered[email] = await _store(session, user.id, inbox.id, new, deltas, entries, touched, domain)
             await _finish(session, user.id, deltas, entries, touched)
-    return delivered
+        return delivered
+
+    return await run_write(db, unit)
 
 
 async def folder_by_name(session: AsyncSession, owner_id: int, name: str) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Change, ChangeKind, Message, table_of
 from db.types import utcnow
 from resolvers.changelog import current_modseq, state_string
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInput, decimal
 from resolvers.records import MessageRecord
 from resolvers.viewer import Viewer
 
@@ -38,10 +38,10 @@ class MessageChangeSet:
 
 def parse_state(value: str) -> int:
     """The modseq of a state string; anything else cannot be calculated from."""
-    text = value.strip()
-    if not text.isdigit() or len(text) > 18:
+    modseq = decimal(value, 2**63 - 1)  # a BIGINT
+    if modseq is None:
         raise BadUserInput("this state string is not one mailgate gave out", reason=CANNOT_CALCULATE)
-    return int(text)
+    return modseq
 
 
 async def message_changes(

@@ -21,6 +21,7 @@ from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
 from resolvers.formats.parts import AttachmentPart
+from resolvers.locking import lock_owners
 from resolvers.search import index_message
 
 
@@ -137,6 +138,7 @@ async def store_message(
     With ``deltas`` the caller applies counters and logs changes itself (bulk
     arrivals); without, both happen here.
     """
+    await lock_owners(session, [owner_id])
     now = utcnow()
     row = {
         "owner_id": owner_id,

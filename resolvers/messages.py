@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import dialect_name
-from db.models import Folder, Label, Message, MessageLabel, table_of
+from db.models import Folder, Label, Message, MessageBody, MessageLabel, table_of
 from resolvers.errors import BadUserInput, not_found, parse_id
 from resolvers.paging import Keyset, keyset_page, page_request
 from resolvers.records import FolderRecord, MessageRecord, Page
@@ -125,6 +125,10 @@ async def _conditions(
         if value is None:
             continue
         cond = matching_ids(dialect, value, part, param)
+        if cond is None and value.strip() and part is not SearchPart.ANY:
+            # A subject or body filter with no words (``%``) matches those characters; a
+            # ``query`` with no words filters nothing (tests/schema/test_messages_filter.py).
+            cond = literal_match(value.strip(), part)
         if cond is not None:
             conds.append(cond)
     if q.sender:
@@ -171,6 +175,17 @@ async def _conditions(
     if q.max_size is not None:
         conds.append(M.c.size <= q.max_size)
     return conds
+
+
+def literal_match(value: str, part: SearchPart) -> ColumnElement[bool]:
+    """Messages whose subject (or body) contains ``value`` as it is: for a filter with no
+    words (``%``, ``_``, ``!!``), which the full-text index cannot answer. LIKE's wildcards
+    in ``value`` are escaped (``autoescape``), so ``%`` matches a percent sign and nothing
+    else; the other conditions (owner, folder) narrow the rows first."""
+    if part is SearchPart.BODY:
+        body = table_of(MessageBody)
+        return exists().where(body.c.message_id == M.c.id, body.c.body.contains(value, autoescape=True))
+    return M.c.subject.contains(value, autoescape=True)
 
 
 def _utc(value: datetime | None, name: str) -> datetime | None:

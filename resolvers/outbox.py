@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,10 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, table_of
 from db.types import utcnow
+from db.units import run_write
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.envelopes import stored_envelope
 from resolvers.formats.mime import build_email
 from resolvers.formats.relay import Outcome, RelayConfig, RelayConfigError, relay
+from resolvers.locking import lock_owners
 from resolvers.services import Services
 
 log = logging.getLogger("mailgate.outbox")
@@ -121,6 +124,12 @@ async def record_outcomes(
     result: PassResult,
 ) -> None:
     """Write the outcome of one message's relay, and the sender's copy's delivery status."""
+    # The sender's mailbox first (resolvers.locking): deleting the copy takes it, then
+    # cascades to these outbox rows, so taking the rows first could deadlock with it.
+    owner = (await session.execute(select(M.c.owner_id).where(M.c.id == message_id))).scalar_one_or_none()
+    if owner is None:
+        return  # the copy was deleted, and its outbox rows with it
+    await lock_owners(session, [owner])
     by_recipient = {o.recipient: o for o in outcomes}
     new_errors = []
     for entry in claimed:
@@ -159,6 +168,7 @@ async def settle_message(session: AsyncSession, message_id: int, new_errors: lis
     )
     if row is None:
         return
+    await lock_owners(session, [row["owner_id"]])  # the owner before the message (resolvers.locking)
     statuses = {r[0] for r in await session.execute(select(O.c.status).where(O.c.message_id == message_id))}
     errors = list(row["delivery_errors"] or []) + new_errors
     if DeliveryStatus.QUEUED in statuses:
@@ -189,8 +199,7 @@ async def relay_due(services: Services, *, now: datetime | None = None, limit: i
         ).first()
     if due is None:
         return result  # nothing to do: no write lock taken (SQLite has one writer at a time)
-    async with services.db.write() as session:
-        claimed = await claim_due(session, now, limit)
+    claimed = await run_write(services.db, lambda session: claim_due(session, now, limit))
     if not claimed:
         return result
     config: RelayConfig | None = None
@@ -217,6 +226,23 @@ async def relay_due(services: Services, *, now: datetime | None = None, limit: i
         for o in outcomes:
             if not o.ok:
                 log.info("relay of message %s to %s: %s", message_id, o.recipient, o.message)
-        async with services.db.write() as session:
-            await record_outcomes(session, services, message_id, entries, outcomes, utcnow(), result)
+        part = await run_write(services.db, _recorder(services, message_id, entries, outcomes))
+        result.sent, result.failed, result.retrying = (
+            result.sent + part.sent,
+            result.failed + part.failed,
+            result.retrying + part.retrying,
+        )
     return result
+
+
+def _recorder(
+    services: Services, message_id: int, entries: list[Claimed], outcomes: list[Outcome]
+) -> Callable[[AsyncSession], Awaitable[PassResult]]:
+    """One message's outcomes as a unit of work that may run again: it counts afresh each time."""
+
+    async def unit(session: AsyncSession) -> PassResult:
+        part = PassResult()
+        await record_outcomes(session, services, message_id, entries, outcomes, utcnow(), part)
+        return part
+
+    return unit

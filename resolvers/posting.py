@@ -26,6 +26,7 @@ from db.models import Attachment, DeliveryStatus, MailThread, MessageKind, User,
 from db.types import utcnow
 from resolvers.compose import attachments_for, bodies, build, mime_parts, new_attachments
 from resolvers.errors import BadUserInput, parse_ids
+from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, new_message_id, store_message
 from resolvers.records import AttachmentRecord, MailThreadRecord, UserRecord
@@ -79,6 +80,7 @@ async def deliver_post(
     """Store ``post`` for its author (Sent, read) and each recipient (Inbox, unread);
     returns the id of the author's copy. Recipients are distinct users, not the author."""
     recipients = [uid for uid in dict.fromkeys(recipient_ids) if uid != author_id]
+    await lock_owners(session, [author_id, *recipients])  # every mailbox at once, in id order
     people = await _users(session, [author_id, *recipients])
     author = people[author_id]
     new = NewMessage(

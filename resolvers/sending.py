@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, SentRequest, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
-from resolvers.compose import Compose, Composed, build, compose_message
+from resolvers.compose import Compose, Composed, build, compose_message, own_draft
 from resolvers.drafts import destroy_message
 from resolvers.errors import BadUserInput
+from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, store_message
 from resolvers.records import MessageRecord, UserRecord
@@ -179,8 +180,14 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
     if key is not None and (first := await earlier_send(session, viewer, key)) is not None:
         return first
     composed = await compose_message(session, services, viewer, c, sending=True)
-    await join_thread(session, viewer, composed)
     routes = await route(session, services, composed.new)
+    # Every mailbox this send writes is locked now, in id order, before any row of them
+    # (resolvers.locking). A draft read before must still be there: a concurrent send of it
+    # may have taken it meanwhile.
+    await lock_owners(session, [viewer.user_id, *(u.id for u in routes.local.values())])
+    if composed.draft is not None:
+        await own_draft(session, viewer, composed.draft.id)
+    await join_thread(session, viewer, composed)
     sent_id = await store_sender_copy(session, services, viewer, composed.new, routes)
     await deliver_locally(session, services, composed, routes)
     await queue_external(session, sent_id, routes, composed)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import dialect_name
 from db.models import MailThread, Message, table_of
 from db.types import utcnow
 from resolvers.thread_store import insert_thread
@@ -58,10 +59,19 @@ async def _attach(session: AsyncSession, thread_id: str, joined: list[tuple[int,
 
 
 async def touch_threads(session: AsyncSession, thread_ids: Iterable[str]) -> None:
-    """Mail arrived in these threads: they were updated now (one statement for a batch)."""
+    """Mail arrived in these threads: they were updated now (one statement for a batch).
+
+    Arrivals hold their owners' locks already, and a thread's row comes before owners in
+    the lock order (resolvers.locking): so a thread that another unit of work holds is
+    skipped, not waited for. That unit is changing the thread and bumps updated_at itself.
+    """
     wanted = sorted(set(thread_ids))
-    if wanted:
-        await session.execute(update(T).where(T.c.id.in_(wanted)).values(updated_at=utcnow()))
+    if not wanted:
+        return
+    free = select(T.c.id).where(T.c.id.in_(wanted)).order_by(T.c.id)
+    if dialect_name(session) == "postgresql":
+        free = free.with_for_update(skip_locked=True)
+    await session.execute(update(T).where(T.c.id.in_(free)).values(updated_at=utcnow()))
 
 
 async def find_thread(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Folder, User, table_of
 from db.models.mailbox import SYSTEM_FOLDERS
 from db.types import utcnow
-from resolvers.errors import BadUserInput, Conflict
+from resolvers.errors import BadUserInput, Conflict, header_text
 from resolvers.records import UserRecord
 
 password_hasher = PasswordHasher()
@@ -22,6 +22,7 @@ async def create_user(session: AsyncSession, *, login: str, name: str, email: st
         raise BadUserInput("a user needs a login and an email address")
     if len(password) < 8:
         raise BadUserInput("a password needs at least 8 characters")
+    name = header_text(name, "name")  # it becomes the display name of the user's From header
     users = table_of(User)
     taken = (
         await session.execute(

@@ -9,6 +9,7 @@ from datetime import datetime
 import strawberry
 
 from db.models import ApiPermission
+from db.units import run_write
 from resolvers import auth
 from resolvers.errors import Unauthenticated
 from schema.context import Info
@@ -42,8 +43,7 @@ class AuthMutation:
 
     @strawberry.mutation(description="Exchange a refresh token for new tokens; the old refresh token stops working.")
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
-        async with info.context.db.write() as session:
-            tokens = await auth.refresh(session, refresh_token, info.context.services.auth)
+        tokens = await auth.refresh(info.context.db, refresh_token, info.context.services.auth)
         return _payload(_remembered(info, tokens))  # committed: the new token exists
 
     @strawberry.mutation(description="Revoke the token this request carries.")
@@ -51,8 +51,7 @@ class AuthMutation:
         viewer = info.context.viewer
         if viewer is None:  # any token may end itself, whatever its permissions
             raise Unauthenticated("sign in first: send Authorization: Bearer <token>")
-        async with info.context.db.write() as session:
-            return await auth.logout(session, viewer)
+        return await run_write(info.context.db, lambda session: auth.logout(session, viewer))
 
     @strawberry.mutation(
         description="A long-lived token limited to some permissions; its secret is shown once. (CREATE)"
@@ -62,12 +61,12 @@ class AuthMutation:
     ) -> NewApiToken:
         viewer = info.context.require(ApiPermission.CREATE)
         wanted = functools.reduce(operator.or_, (ApiPermission[p.value] for p in permissions), ApiPermission(0))
-        async with info.context.db.write() as session:
-            secret, rec = await auth.create_api_token(session, viewer, name, wanted, expires_at)
+        secret, rec = await run_write(
+            info.context.db, lambda session: auth.create_api_token(session, viewer, name, wanted, expires_at)
+        )
         return NewApiToken(token=secret, api_token=api_token(rec))
 
     @strawberry.mutation
     async def revoke_api_token(self, info: Info, id: strawberry.ID) -> bool:
         viewer = info.context.require(ApiPermission.DELETE)
-        async with info.context.db.write() as session:
-            return await auth.revoke_api_token(session, viewer, str(id))
+        return await run_write(info.context.db, lambda session: auth.revoke_api_token(session, viewer, str(id)))

@@ -15,7 +15,9 @@ from schema.auth_mutations import AuthMutation
 from schema.errors import ErrorCodes, log_unexpected
 from schema.execution.compiled import CompiledExecution, CompiledQueries
 from schema.execution.documents import DocumentCache, Limits
+from schema.hygiene import InputHygiene
 from schema.import_mutations import ImportMutation
+from schema.introspection import introspection_policy
 from schema.mailbox_mutations import MailboxMutation
 from schema.message_changes import SyncQuery
 from schema.query import Query as ReadQuery
@@ -103,10 +105,18 @@ def build_schema(
     """The served schema, with its error codes; its documents are prepared once with ``limits``
     and its queries run on compiled plans (``compiled_execution``; ``verify_execution`` checks
     each compiled answer against graphql-core's)."""
-    extensions: list[Any] = [ErrorCodes, StreamErrorCodes, CompiledExecution]
+    limits = limits or Limits()
+    # Hygiene and the introspection policy answer before the compiled executor looks at the operation.
+    extensions: list[Any] = [
+        ErrorCodes,
+        StreamErrorCodes,
+        InputHygiene,
+        introspection_policy(limits.introspection),
+        CompiledExecution,
+    ]
     schema = MailgateSchema(
         query=Query, mutation=Mutation, subscription=SubscriptionRoot, types=ENTITIES, extensions=extensions
     )
-    schema.documents = DocumentCache(schema._schema, limits or Limits(), maxsize=document_cache_size)
+    schema.documents = DocumentCache(schema._schema, limits, maxsize=document_cache_size)
     schema.compiled_queries = CompiledQueries(enabled=compiled_execution, verify=verify_execution)
     return schema

@@ -11,6 +11,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
+from db.units import WriteUnavailable
 from resolvers.errors import MailgateError
 
 log = logging.getLogger("mailgate.errors")
@@ -25,7 +26,8 @@ def request_id_of(context: object) -> str | None:
 def classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
     """The code, message and extra extensions a client may see for ``error``.
 
-    A domain error keeps its message and code. A request error (parse, validation,
+    A domain error keeps its message and code; a write the database could not take is
+    UNAVAILABLE (db.units.WriteUnavailable). A request error (parse, validation,
     a variable its type could not read) is BAD_USER_INPUT. Anything else is
     INTERNAL_SERVER_ERROR with a generic message.
     """
@@ -35,6 +37,10 @@ def classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
         original = original.original_error
     if isinstance(original, MailgateError):
         return original.code, original.message, dict(original.extensions)
+    if isinstance(original, WriteUnavailable):
+        # Not in the contract's list: a write the database could not take (or whose COMMIT
+        # was cut off), which the client may retry once it has checked messageChanges.
+        return original.code, original.message, {"outcomeUnknown": original.outcome_unknown}
     if error.path is None and original is None:
         return "BAD_USER_INPUT", error.message, {}
     if error.path is None and isinstance(original, (ValueError, TypeError)) and error.nodes:

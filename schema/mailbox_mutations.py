@@ -7,6 +7,7 @@ from typing import Optional
 import strawberry
 
 from db.models import ApiPermission
+from db.units import run_write
 from resolvers import bulk, folders, labels
 from schema.context import Info
 from schema.types.bulk import BulkResult
@@ -29,8 +30,9 @@ class MailboxMutation:
         folder_id: Optional[strawberry.ID] = strawberry.UNSET,
     ) -> BulkResult:
         viewer = info.context.require(ApiPermission.UPDATE)
-        async with info.context.db.write() as session:
-            outcome = await bulk.mark_read(session, viewer, ids, was_read, _opt(folder_id))
+        outcome = await run_write(
+            info.context.db, lambda session: bulk.mark_read(session, viewer, ids, was_read, _opt(folder_id))
+        )
         return await BulkResult.of(info, outcome)
 
     @strawberry.mutation(description="Set or clear the Important flag. (UPDATE)")
@@ -42,8 +44,9 @@ class MailboxMutation:
         folder_id: Optional[strawberry.ID] = strawberry.UNSET,
     ) -> BulkResult:
         viewer = info.context.require(ApiPermission.UPDATE)
-        async with info.context.db.write() as session:
-            outcome = await bulk.mark_important(session, viewer, ids, important, _opt(folder_id))
+        outcome = await run_write(
+            info.context.db, lambda session: bulk.mark_important(session, viewer, ids, important, _opt(folder_id))
+        )
         return await BulkResult.of(info, outcome)
 
     @strawberry.mutation(
@@ -57,8 +60,10 @@ class MailboxMutation:
         from_folder_id: Optional[strawberry.ID] = strawberry.UNSET,
     ) -> BulkResult:
         viewer = info.context.require(ApiPermission.UPDATE)
-        async with info.context.db.write() as session:
-            outcome = await bulk.move_messages(session, viewer, ids, str(to_folder_id), _opt(from_folder_id))
+        outcome = await run_write(
+            info.context.db,
+            lambda session: bulk.move_messages(session, viewer, ids, str(to_folder_id), _opt(from_folder_id)),
+        )
         return await BulkResult.of(info, outcome)
 
     @strawberry.mutation(
@@ -73,8 +78,10 @@ class MailboxMutation:
         permanent: Optional[bool] = False,
     ) -> BulkResult:
         viewer = info.context.require(ApiPermission.DELETE)
-        async with info.context.db.write() as session:
-            outcome = await bulk.delete_messages(session, viewer, ids, _opt(folder_id), bool(permanent))
+        outcome = await run_write(
+            info.context.db,
+            lambda session: bulk.delete_messages(session, viewer, ids, _opt(folder_id), bool(permanent)),
+        )
         return await BulkResult.of(info, outcome)
 
     @strawberry.mutation(description="Add and remove labels on messages. (UPDATE)")
@@ -86,8 +93,9 @@ class MailboxMutation:
         remove: Optional[list[strawberry.ID]] = (),  # type: ignore[assignment]
     ) -> BulkResult:
         viewer = info.context.require(ApiPermission.UPDATE)
-        async with info.context.db.write() as session:
-            outcome = await bulk.set_labels(session, viewer, ids, list(add or ()), list(remove or ()))
+        outcome = await run_write(
+            info.context.db, lambda session: bulk.set_labels(session, viewer, ids, list(add or ()), list(remove or ()))
+        )
         return await BulkResult.of(info, outcome)
 
     @strawberry.mutation(description="A folder of the user's, under parentId when given. (CREATE)")
@@ -95,29 +103,32 @@ class MailboxMutation:
         self, info: Info, name: str, parent_id: Optional[strawberry.ID] = strawberry.UNSET
     ) -> Folder:
         viewer = info.context.require(ApiPermission.CREATE)
-        async with info.context.db.write() as session:
-            return Folder.from_record(await folders.create_folder(session, viewer, name, _opt(parent_id)))
+        return Folder.from_record(
+            await run_write(
+                info.context.db, lambda session: folders.create_folder(session, viewer, name, _opt(parent_id))
+            )
+        )
 
     @strawberry.mutation(description="System folders cannot be renamed (FORBIDDEN). (UPDATE)")
     async def rename_folder(self, info: Info, id: strawberry.ID, name: str) -> Folder:
         viewer = info.context.require(ApiPermission.UPDATE)
-        async with info.context.db.write() as session:
-            return Folder.from_record(await folders.rename_folder(session, viewer, str(id), name))
+        return Folder.from_record(
+            await run_write(info.context.db, lambda session: folders.rename_folder(session, viewer, str(id), name))
+        )
 
     @strawberry.mutation(description="Its messages move to Trash; system folders cannot be deleted. (DELETE)")
     async def delete_folder(self, info: Info, id: strawberry.ID) -> bool:
         viewer = info.context.require(ApiPermission.DELETE)
-        async with info.context.db.write() as session:
-            return await folders.delete_folder(session, viewer, str(id))
+        return await run_write(info.context.db, lambda session: folders.delete_folder(session, viewer, str(id)))
 
     @strawberry.mutation(description="A label of the user's; CONFLICT when the name is taken. (CREATE)")
     async def create_label(self, info: Info, name: str, color: Optional[str] = strawberry.UNSET) -> Label:
         viewer = info.context.require(ApiPermission.CREATE)
-        async with info.context.db.write() as session:
-            return Label.from_record(await labels.create_label(session, viewer, name, color or None))
+        return Label.from_record(
+            await run_write(info.context.db, lambda session: labels.create_label(session, viewer, name, color or None))
+        )
 
     @strawberry.mutation(description="Removes the label from its messages. (DELETE)")
     async def delete_label(self, info: Info, id: strawberry.ID) -> bool:
         viewer = info.context.require(ApiPermission.DELETE)
-        async with info.context.db.write() as session:
-            return await labels.delete_label(session, viewer, str(id))
+        return await run_write(info.context.db, lambda session: labels.delete_label(session, viewer, str(id)))

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from strawberry.file_uploads import Upload
 
 from db.models import ApiPermission
+from db.units import run_write
 from resolvers import drafts, outbox, sending, uploads
 from resolvers.compose import own_message
 from schema.context import Info
@@ -37,8 +38,9 @@ class SendMutation:
         services = info.context.services
         compose = input.to_compose()
         try:
-            async with info.context.db.write() as session:
-                message_id = await sending.send_message(session, services, viewer, compose)
+            message_id = await run_write(
+                info.context.db, lambda session: sending.send_message(session, services, viewer, compose)
+            )
         except IntegrityError:
             # Two requests with one idempotency key at once: the other one committed first.
             if compose.idempotency_key is None:
@@ -55,8 +57,9 @@ class SendMutation:
     async def save_draft(self, info: Info, input: DraftInput) -> Message:
         viewer = info.context.require(ApiPermission.CREATE)
         compose = input.to_compose()
-        async with info.context.db.write() as session:
-            message_id = await drafts.save_draft(session, info.context.services, viewer, compose)
+        message_id = await run_write(
+            info.context.db, lambda session: drafts.save_draft(session, info.context.services, viewer, compose)
+        )
         return await _message(info, message_id)
 
     @strawberry.mutation(
@@ -72,13 +75,15 @@ class SendMutation:
             data = await read_upload(info.context, file)
         finally:
             await close_upload(file)
-        async with info.context.db.write() as session:
-            rec = await uploads.stage_upload(
+        rec = await run_write(
+            info.context.db,
+            lambda session: uploads.stage_upload(
                 session,
                 viewer,
                 getattr(file, "filename", None),
                 getattr(file, "content_type", None),
                 data,
                 limit,
-            )
+            ),
+        )
         return Attachment.from_record(rec)

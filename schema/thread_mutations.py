@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from strawberry.scalars import JSON
 
 from db.models import ApiPermission
+from db.units import run_write
 from resolvers import posting, thread_store, tracking
 from resolvers.compose import own_message
 from resolvers.errors import Conflict
@@ -54,8 +55,9 @@ class ThreadMutation:
     async def create_mail_thread(self, info: Info, input: MailThreadInput) -> MailThread:
         viewer = info.context.require(CREATE)
         try:
-            async with info.context.db.write() as session:
-                rec = await thread_store.create_thread(session, viewer, input.to_input())
+            rec = await run_write(
+                info.context.db, lambda session: thread_store.create_thread(session, viewer, input.to_input())
+            )
         except IntegrityError as exc:
             raise _taken(exc) from exc
         return _thread(rec)
@@ -66,8 +68,10 @@ class ThreadMutation:
     async def update_mail_thread(self, info: Info, id: strawberry.ID, input: MailThreadInput) -> MailThread:
         viewer = info.context.require(UPDATE)
         domain = info.context.services.mail_domain
-        async with info.context.db.write() as session:
-            rec = await thread_store.update_thread(session, viewer, str(id), input.to_input(), domain=domain)
+        rec = await run_write(
+            info.context.db,
+            lambda session: thread_store.update_thread(session, viewer, str(id), input.to_input(), domain=domain),
+        )
         return _thread(rec)
 
     @strawberry.mutation(
@@ -80,8 +84,10 @@ class ThreadMutation:
         viewer = info.context.require(CREATE)
         domain = info.context.services.mail_domain
         try:
-            async with info.context.db.write() as session:
-                rec = await thread_store.save_thread(session, viewer, input.to_input(), domain=domain)
+            rec = await run_write(
+                info.context.db,
+                lambda session: thread_store.save_thread(session, viewer, input.to_input(), domain=domain),
+            )
         except IntegrityError as exc:
             raise _taken(exc) from exc
         return _thread(rec)
@@ -91,16 +97,16 @@ class ThreadMutation:
     )
     async def delete_mail_thread(self, info: Info, id: strawberry.ID) -> bool:
         viewer = info.context.require(DELETE)
-        async with info.context.db.write() as session:
-            return await thread_store.delete_thread(session, viewer, str(id))
+        return await run_write(info.context.db, lambda session: thread_store.delete_thread(session, viewer, str(id)))
 
     @strawberry.mutation(description="Add followers; userIds defaults to the caller. (UPDATE)")
     async def follow_mail_thread(
         self, info: Info, id: strawberry.ID, user_ids: Optional[list[strawberry.ID]] = strawberry.UNSET
     ) -> MailThread:
         viewer = info.context.require(UPDATE)
-        async with info.context.db.write() as session:
-            rec = await thread_store.follow(session, viewer, str(id), _users(user_ids))
+        rec = await run_write(
+            info.context.db, lambda session: thread_store.follow(session, viewer, str(id), _users(user_ids))
+        )
         return _thread(rec)
 
     @strawberry.mutation(description="Remove followers; userIds defaults to the caller. (UPDATE)")
@@ -108,8 +114,9 @@ class ThreadMutation:
         self, info: Info, id: strawberry.ID, user_ids: Optional[list[strawberry.ID]] = strawberry.UNSET
     ) -> MailThread:
         viewer = info.context.require(UPDATE)
-        async with info.context.db.write() as session:
-            rec = await thread_store.unfollow(session, viewer, str(id), _users(user_ids))
+        rec = await run_write(
+            info.context.db, lambda session: thread_store.unfollow(session, viewer, str(id), _users(user_ids))
+        )
         return _thread(rec)
 
     @strawberry.mutation(
@@ -120,8 +127,9 @@ class ThreadMutation:
     )
     async def post_message(self, info: Info, thread_id: strawberry.ID, input: PostMessageInput) -> Message:
         viewer = info.context.require(CREATE)
-        async with info.context.db.write() as session:
-            message_id = await posting.post_message(
+        message_id = await run_write(
+            info.context.db,
+            lambda session: posting.post_message(
                 session,
                 viewer,
                 str(thread_id),
@@ -131,7 +139,8 @@ class ThreadMutation:
                 attachment_ids=_ids(input.attachment_ids),
                 partner_ids=_ids(input.partner_ids),
                 domain=info.context.services.mail_domain,
-            )
+            ),
+        )
         return await _message(info, viewer, message_id)
 
     @strawberry.mutation(
@@ -139,8 +148,9 @@ class ThreadMutation:
     )
     async def notify(self, info: Info, thread_id: strawberry.ID, input: NotifyInput) -> Message:
         viewer = info.context.require(CREATE)
-        async with info.context.db.write() as session:
-            message_id = await posting.notify(
+        message_id = await run_write(
+            info.context.db,
+            lambda session: posting.notify(
                 session,
                 viewer,
                 str(thread_id),
@@ -148,7 +158,8 @@ class ThreadMutation:
                 body=input.body,
                 recipient_ids=[str(v) for v in input.recipient_ids],
                 domain=info.context.services.mail_domain,
-            )
+            ),
+        )
         return await _message(info, viewer, message_id)
 
     @strawberry.mutation(
@@ -158,17 +169,18 @@ class ThreadMutation:
         self, info: Info, thread_id: strawberry.ID, attachment_ids: list[strawberry.ID]
     ) -> list[Attachment]:
         viewer = info.context.require(UPDATE)
-        async with info.context.db.write() as session:
-            key = await posting.process_attachments_for_post(
+        key = await run_write(
+            info.context.db,
+            lambda session: posting.process_attachments_for_post(
                 session, viewer, str(thread_id), _ids(attachment_ids) or []
-            )
+            ),
+        )
         return [Attachment.from_record(r) for r in await info.context.loaders.attachments_by_thread.load(key)]
 
     @strawberry.mutation(description="Remember the current values of the thread's tracked fields. (UPDATE)")
     async def track_prepare(self, info: Info, thread_id: strawberry.ID) -> bool:
         viewer = info.context.require(UPDATE)
-        async with info.context.db.write() as session:
-            return await tracking.prepare(session, viewer, str(thread_id))
+        return await run_write(info.context.db, lambda session: tracking.prepare(session, viewer, str(thread_id)))
 
     @strawberry.mutation(
         description=(
@@ -178,10 +190,12 @@ class ThreadMutation:
     )
     async def track_finalize(self, info: Info, thread_id: strawberry.ID) -> Message | None:
         viewer = info.context.require(UPDATE)
-        async with info.context.db.write() as session:
-            message_id = await tracking.finalize(
+        message_id = await run_write(
+            info.context.db,
+            lambda session: tracking.finalize(
                 session, viewer, str(thread_id), domain=info.context.services.mail_domain
-            )
+            ),
+        )
         return None if message_id is None else await _message(info, viewer, message_id)
 
     @strawberry.mutation(
@@ -191,20 +205,21 @@ class ThreadMutation:
     )
     async def track_discard(self, info: Info, thread_id: strawberry.ID) -> bool:
         viewer = info.context.require(UPDATE)
-        async with info.context.db.write() as session:
-            return await tracking.discard(session, viewer, str(thread_id))
+        return await run_write(info.context.db, lambda session: tracking.discard(session, viewer, str(thread_id)))
 
     @strawberry.mutation(description="Post a tracking message with the given changes. (UPDATE)")
     async def message_track(self, info: Info, thread_id: strawberry.ID, changes: list[TrackingChangeInput]) -> Message:
         viewer = info.context.require(UPDATE)
-        async with info.context.db.write() as session:
-            message_id = await tracking.message_track(
+        message_id = await run_write(
+            info.context.db,
+            lambda session: tracking.message_track(
                 session,
                 viewer,
                 str(thread_id),
                 [(c.field, c.old_value, c.new_value) for c in changes],
                 domain=info.context.services.mail_domain,
-            )
+            ),
+        )
         return await _message(info, viewer, message_id)
 
     @strawberry.mutation(

@@ -9,7 +9,9 @@ or saved as a draft):
   ``vbscript:`` and any other URL scheme not listed below, ``data:`` URLs
   except inline images (``<img src="data:image/png;base64,...">``), and CSS
   properties outside a short list of presentational ones (so no
-  ``background-image: url(...)``, ``position: fixed`` or ``expression()``).
+  ``background-image`` or ``position: fixed``), and any declaration that calls a
+  CSS function other than a colour's (``expression()``, ``url(javascript:...)``),
+  however escaped.
 - Kept: remote images (``<img src="https://...">``). The mail is the author's;
   blocking remote content (tracking pixels) for a *reader* is the display
   client's decision (a "show images" toggle), not something to destroy in the
@@ -81,9 +83,43 @@ _STYLE_PROPERTIES = {
 _DATA_IMAGE = re.compile(r"^\s*data:image/(png|gif|jpeg|jpg|webp);base64,", re.IGNORECASE)
 
 
+#: The CSS functions a kept declaration may call: colours only. ``expression()`` (old IE
+#: runs it as script), ``url()`` (``javascript:`` or a tracking fetch), ``image-set()``
+#: and friends are not among them.
+_CSS_FUNCTIONS = frozenset({"rgb", "rgba", "hsl", "hsla"})
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)", re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.DOTALL)
+_CSS_CALL = re.compile(r"([a-z0-9_-]*)\s*\(")
+
+
+def _css_unescape(match: re.Match[str]) -> str:
+    """``\\78`` is ``x`` and ``\\x`` is ``x`` to a browser: so here too."""
+    text = match.group(1).strip() or match.group(1)
+    if re.fullmatch(r"[0-9a-fA-F]{1,6}", text):
+        code = int(text, 16)
+        return chr(code) if 0 < code <= 0x10FFFF else ""
+    return text
+
+
+def _safe_declaration(declaration: str) -> bool:
+    """Whether a ``property: value`` of a style attribute calls nothing but colour functions,
+    however it is spelled (CSS escapes and comments undone first)."""
+    plain = _CSS_COMMENT.sub("", _CSS_ESCAPE.sub(_css_unescape, declaration)).lower()
+    if "javascript:" in plain or "vbscript:" in plain or "\\" in plain or "@import" in plain:
+        return False
+    return all(name in _CSS_FUNCTIONS for name in _CSS_CALL.findall(plain))
+
+
+def clean_style(value: str) -> str:
+    """A style attribute without the declarations that could run or fetch anything."""
+    return ";".join(d for d in value.split(";") if d.strip() and _safe_declaration(d))
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if value.strip().lower().startswith("data:") and not (tag == "img" and attr == "src" and _DATA_IMAGE.match(value)):
         return None
+    if attr == "style":
+        return clean_style(value) or None
     return value
 
 

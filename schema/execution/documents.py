@@ -28,6 +28,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from schema.execution.cost import document_cost
+from schema.introspection import Mode
 from schema.limits import introspection_depth_rule
 
 #: Documents longer than this are prepared but not kept: the cache holds keys, not bodies.
@@ -43,6 +44,8 @@ class Limits:
     max_aliases: int = 30
     max_introspection_depth: int = 8
     max_cost: int = 5000
+    #: Who may ask __schema and __type: "on", "signed-in" or "off" (schema.introspection).
+    introspection: Mode = "on"
 
 
 @dataclass(slots=True)

@@ -78,16 +78,18 @@ async def test_refresh_rotates_both_tokens(db: Database, client: Client) -> None
     assert second["accessToken"] != first["accessToken"]
     assert second["refreshToken"] != first["refreshToken"]
     assert await client.as_user(second["accessToken"]).data(ME) == {"me": {"login": "user_test"}}
-    # The old refresh token is spent, and the old access token ended with it.
-    assert await anonymous.error_codes(REFRESH, {"t": first["refreshToken"]}) == ["UNAUTHENTICATED"]
-    assert await client.as_user(first["accessToken"]).data(ME) == {"me": None}
-    assert await client.as_user(first["accessToken"]).error_codes("{ folders { id } }") == ["UNAUTHENTICATED"]
     # An access token is not a refresh token, and garbage is nothing.
     assert await anonymous.error_codes(REFRESH, {"t": second["accessToken"]}) == ["UNAUTHENTICATED"]
     assert await anonymous.error_codes(REFRESH, {"t": "garbage"}) == ["UNAUTHENTICATED"]
     # The new pair still works.
     third = (await anonymous.data(REFRESH, {"t": second["refreshToken"]}))["refreshToken"]
     assert await client.as_user(third["accessToken"]).data(ME) == {"me": {"login": "user_test"}}
+    # The old refresh token is spent, and the old access token ended with it.
+    assert await anonymous.error_codes(REFRESH, {"t": first["refreshToken"]}) == ["UNAUTHENTICATED"]
+    assert await client.as_user(first["accessToken"]).data(ME) == {"me": None}
+    assert await client.as_user(first["accessToken"]).error_codes("{ folders { id } }") == ["UNAUTHENTICATED"]
+    # Issue 10: presenting a spent refresh token again revokes the whole session (reuse detection).
+    assert await client.as_user(third["accessToken"]).data(ME) == {"me": None}
 
 
 async def test_logout_revokes_the_token_and_its_refresh_token(db: Database, client: Client) -> None:
