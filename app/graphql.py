@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from app.batching import BatchingMixin
 from app.events import EventBus
 from app.limits import BodyTooLarge
 from resolvers.auth import bearer_token, viewer_for_token
@@ -59,7 +60,7 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class MailgateGraphQL(GraphQL[Context, None]):
+class MailgateGraphQL(BatchingMixin, GraphQL[Context, None]):
     """Strawberry's ASGI view with mailgate's context.
 
     Every answer is GraphQL JSON with ``extensions.code``: a request that cannot be
@@ -69,16 +70,25 @@ class MailgateGraphQL(GraphQL[Context, None]):
     """
 
     def __init__(
-        self, schema: MailgateSchema, services: Services, *, graphiql: bool = True, events: EventBus | None = None
+        self,
+        schema: MailgateSchema,
+        services: Services,
+        *,
+        graphiql: bool = True,
+        events: EventBus | None = None,
+        max_batch: int = 10,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,
+            allowed_origins=allowed_origins,  # pages that may open a subscription socket
         )
         self.services = services
         self.events = events
+        self.max_batch = max_batch
 
     websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
 

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from app.background import BackgroundWorker
+from app.cors import add_cors
 from app.events import make_event_bus
 from app.file_store import file_routes
 from app.files import download_attachment, download_message
@@ -71,7 +72,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     )
     events = make_event_bus(services.db)
-    graphql_app = MailgateGraphQL(schema, services, graphiql=settings.graphiql, events=events)
+    graphql_app = MailgateGraphQL(
+        schema,
+        services,
+        graphiql=settings.graphiql,
+        events=events,
+        max_batch=settings.max_batch,
+        allowed_origins=settings.cors_origins,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -108,4 +116,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.schema = schema
     app.state.events = events
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    add_cors(app, settings)
     return app
