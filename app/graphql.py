@@ -24,6 +24,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from app.batching import BatchingMixin
 from app.events import EventBus
 from app.limits import BodyTooLarge
+from app.oplog import ObservedMixin
 from resolvers.auth import bearer_token, viewer_for_token
 from resolvers.loaders import Loaders
 from resolvers.services import Services
@@ -60,7 +61,7 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class MailgateGraphQL(BatchingMixin, GraphQL[Context, None]):
+class MailgateGraphQL(BatchingMixin, ObservedMixin, GraphQL[Context, None]):
     """Strawberry's ASGI view with mailgate's context.
 
     Every answer is GraphQL JSON with ``extensions.code``: a request that cannot be

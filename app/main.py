@@ -17,8 +17,12 @@ from app.events import make_event_bus
 from app.file_store import file_routes
 from app.files import download_attachment, download_message
 from app.graphql import MailgateGraphQL
+from app.health import healthz, readyz
 from app.limits import RequestSizeLimit
+from app.metrics import Metrics, metrics_endpoint
+from app.oplog import RecordOperation
 from app.settings import Settings, get_settings
+from app.tracing import tracing_extensions
 from db.engine import Database
 from db.migrate import upgrade
 from resolvers.import_jobs import fail_abandoned_jobs, stop_jobs
@@ -69,7 +73,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             max_tokens=settings.max_query_tokens,
             max_aliases=settings.max_query_aliases,
             max_introspection_depth=settings.max_introspection_depth,
-        )
+        ),
+        extra_extensions=[RecordOperation, *tracing_extensions(settings.otel)],
     )
     events = make_event_bus(services.db)
     graphql_app = MailgateGraphQL(
@@ -80,6 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         max_batch=settings.max_batch,
         allowed_origins=settings.cors_origins,
     )
+    graphql_app.metrics = metrics = Metrics(services.db, events)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -104,6 +110,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes=[
             Route("/", home),
             Route("/health", health),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
             Route("/files/attachment/{ident:int}", download_attachment),
@@ -115,6 +124,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     app.state.schema = schema
     app.state.events = events
+    app.state.metrics = metrics
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     add_cors(app, settings)
     return app

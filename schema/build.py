@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,8 +69,8 @@ class MailgateSchema(strawberry.federation.Schema):
         log_unexpected(errors, execution_context.context if execution_context else None)
 
 
-def build_schema(limits: Limits | None = None) -> MailgateSchema:
-    """The served schema, with its limits, caches and error codes."""
+def build_schema(limits: Limits | None = None, extra_extensions: Sequence[Any] = ()) -> MailgateSchema:
+    """The served schema, with its limits, caches and error codes (and the edge's extensions: logs, traces)."""
     limits = limits or Limits()
     extensions: list[Any] = [
         ErrorCodes,
@@ -83,6 +84,7 @@ def build_schema(limits: Limits | None = None) -> MailgateSchema:
             [MaxIntrospectionDepthRule, introspection_depth_rule(limits.max_introspection_depth)]
         ),
         lambda: ValidationCache(maxsize=256),
+        *extra_extensions,
     ]
     return MailgateSchema(
         query=Query, mutation=Mutation, subscription=SubscriptionRoot, types=ENTITIES, extensions=extensions
