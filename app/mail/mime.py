@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -13,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.mail.headers import AddressFoldingPolicy
 from db.models import Attachment, Blob, Message, MessageBody, table_of
 
 
@@ -56,7 +56,8 @@ def header_address(value: dict[str, Any]) -> HeaderAddress:
 
 #: CRLF lines, and 7-bit on the wire: non-ASCII text goes quoted-printable or base64,
 #: so the message passes relays without 8BITMIME and reads back anywhere.
-MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+#: Address headers fold one address a line (app/mail/headers.py).
+MAIL_POLICY = AddressFoldingPolicy(linesep="\r\n", cte_type="7bit")
 
 
 def build_email(env: Envelope, *, include_bcc: bool = False) -> EmailMessage:
