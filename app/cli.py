@@ -84,7 +84,7 @@ async def _import_mbox(settings: Settings, path: str, login: str, folder: str | 
 
     from db.engine import Database
     from resolvers.errors import MailgateError
-    from resolvers.mail_import import ImportOutcome, import_mbox_file
+    from resolvers.mail_import import ImportOutcome, import_mbox_file, import_target
 
     try:
         size = await asyncio.to_thread(lambda: Path(path).stat().st_size)
@@ -94,6 +94,7 @@ async def _import_mbox(settings: Settings, path: str, login: str, folder: str | 
     db = Database(settings.database_url)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     try:
+        await import_target(db, login, folder)  # a wrong user or folder is said before any progress bar
         with Progress(*columns, console=err) as bar:
             task = bar.add_task(f"Importing {Path(path).name}", total=size)
 
@@ -108,7 +109,8 @@ async def _import_mbox(settings: Settings, path: str, login: str, folder: str | 
         await db.dispose()
     for number, message in outcome.errors[:20]:
         err.print(f"[yellow]•[/] message {number}: {message}")
-    err.print(f"[green]✓[/] {outcome.created} messages imported, {outcome.failed} failed")
+    skipped = f", {outcome.skipped} skipped (the folder already holds their Message-ID)" if outcome.skipped else ""
+    err.print(f"[green]✓[/] {outcome.created} messages imported{skipped}, {outcome.failed} failed")
     return 0 if outcome.failed == 0 else 2
 
 

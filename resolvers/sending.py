@@ -55,6 +55,14 @@ def delivery_error(recipient: str, message: str) -> dict[str, Any]:
     return {"recipient": recipient, "message": message, "at": utcnow().isoformat()}
 
 
+def own_bcc(bcc: list[Address], shown: list[Address], email: str) -> list[Address]:
+    """What a local recipient's copy shows as Bcc: their own address, when they were Bcc'd and not in To/Cc."""
+    mine = email.lower()
+    if any(a.address.lower() == mine for a in shown):
+        return []
+    return [a for a in bcc if a.address.lower() == mine][:1]
+
+
 async def earlier_send(session: AsyncSession, viewer: Viewer, key: str) -> int | None:
     """The message a previous sendMessage with this idempotency key returned."""
     return (
@@ -169,7 +177,8 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
             html_body=new.html_body,
             to=new.to,
             cc=new.cc,
-            bcc=[],  # what a recipient gets never names the Bcc recipients
+            # A recipient never learns of the other Bcc recipients; one Bcc'd sees their own address.
+            bcc=own_bcc(bcc, to + cc, user.email),
             reply_to=new.reply_to,
             date=now,
             thread_id=thread_id,
