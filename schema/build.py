@@ -25,6 +25,7 @@ from schema.limits import introspection_depth_rule
 from schema.mailbox_mutations import MailboxMutation
 from schema.mutation import AuthMutation
 from schema.query import Query as ReadQuery
+from schema.scalars import SCALARS
 from schema.send_mutations import SendMutation
 from schema.subscriptions import StreamErrorCodes, Subscription
 from schema.sync import SyncQuery
@@ -87,5 +88,10 @@ def build_schema(limits: Limits | None = None, extra_extensions: Sequence[Any] =
         *extra_extensions,
     ]
     return MailgateSchema(
-        query=Query, mutation=Mutation, subscription=SubscriptionRoot, types=ENTITIES, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=SubscriptionRoot,
+        types=ENTITIES,
+        extensions=extensions,
+        scalar_overrides=SCALARS,  # type: ignore[arg-type]
     )
