@@ -115,13 +115,13 @@ async def _import_mbox(settings: Settings, path: str, login: str, folder: str | 
 
 
 async def _smtpd(settings: Settings, host: str, port: int, lmtp: bool) -> None:
-    from app.main import make_services
+    # app.services, not app.main: the SMTP server needs no web app, and importing it costs seconds.
+    from app.services import make_services
     from app.smtpd import serve_smtp
 
     services = make_services(settings)
-    err.print(f"[bold]mailgate {'LMTP' if lmtp else 'SMTP'}[/] on {host}:{port} for local users (Ctrl+C stops)")
     try:
-        await serve_smtp(services, host, port, lmtp=lmtp)
+        await serve_smtp(services, host, port, lmtp=lmtp)  # logs "listening" once the port is bound
     finally:
         await services.db.dispose()
 
@@ -212,8 +212,15 @@ def _serve(settings: Settings, *, demo: bool, host: str | None, port: int | None
         asyncio.run(_demo(settings, migrate=False))
     # Done here already: the app's lifespan must not migrate or load again.
     served = settings.model_copy(update={"migrate_on_start": False, "demo_data": False})
-    err.print(f"[bold]mailgate[/] on [link]{settings.base_url}/graphql[/link]  (Ctrl+C stops)")
-    uvicorn.run(create_app(served), host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    # uvicorn logs through the root handler (log_config=None), in MAILGATE_LOG_FORMAT too.
+    uvicorn.run(
+        create_app(served),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -268,6 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(federation_sdl() + "\n" if args.federation else plain_sdl())
         return 0
     settings = get_settings()
+    if args.command in ("serve", "smtpd"):
+        from app.oplog import configure_logging
+
+        configure_logging(settings.log_format)
+        # JSON logs are for a log shipper: no progress text between the lines.
+        err.quiet = settings.log_format == "json"
     if args.command == "serve":
         return _serve(settings, demo=args.demo, host=args.host, port=args.port)
     if args.command == "migrate":

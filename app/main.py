@@ -21,38 +21,16 @@ from app.health import healthz, readyz
 from app.limits import RequestSizeLimit
 from app.metrics import Metrics, metrics_endpoint
 from app.oplog import RecordOperation
+from app.services import make_services
 from app.settings import Settings, get_settings
+from app.startup import log_startup
 from app.tracing import tracing_extensions
-from db.engine import Database
 from db.migrate import upgrade
 from resolvers.import_jobs import fail_abandoned_jobs, stop_jobs
-from resolvers.links import LinkSigner
-from resolvers.services import AuthPolicy, Services
+from resolvers.services import Services
 from schema.build import Limits, build_schema
 
 log = logging.getLogger("mailgate")
-
-
-def make_services(settings: Settings, db: Database | None = None) -> Services:
-    """The process's services from its settings."""
-    return Services(
-        db=db or Database(settings.database_url),
-        links=LinkSigner(settings.resolved_secret_key(), settings.base_url, settings.link_ttl),
-        auth=AuthPolicy(
-            access_token_ttl=settings.access_token_ttl,
-            refresh_token_ttl=settings.refresh_token_ttl,
-            login_failures_allowed=settings.login_failures_allowed,
-            login_address_failures_allowed=settings.login_address_failures_allowed,
-            login_failure_window=settings.login_failure_window,
-            login_lockout=settings.login_lockout,
-        ),
-        mail_domain=settings.mail_domain,
-        max_upload_bytes=settings.max_upload_bytes,
-        smtp_url=settings.smtp_url,
-        smtp_retries=settings.smtp_retries,
-        smtp_backoff=settings.smtp_backoff,
-        change_log_days=settings.change_log_days,
-    )
 
 
 async def health(_request: Request) -> Response:
@@ -89,6 +67,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log_startup(settings)
         if settings.migrate_on_start:
             await upgrade(services.db)
         if settings.demo_data:

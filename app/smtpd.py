@@ -39,7 +39,8 @@ class MailgateHandler:
         self.db = db
         self.domain = domain
         self.lmtp = lmtp
-        self.hostname = hostname or socket.getfqdn()
+        # gethostname, not getfqdn: a reverse DNS lookup could hold the port closed for seconds.
+        self.hostname = hostname or socket.gethostname()
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -158,7 +159,13 @@ class SmtpServer:
         sockets = self.server.sockets or ()
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
-        log.info("%s server on %s:%d", "LMTP" if self.lmtp else "SMTP", self.host, self.port)
+        log.info(
+            "mailgate %s listening on %s:%d for local users",
+            "LMTP" if self.lmtp else "SMTP",
+            self.host,
+            self.port,
+            extra={"listen": f"{self.host}:{self.port}", "protocol": "LMTP" if self.lmtp else "SMTP"},
+        )
         return self.port
 
     async def stop(self) -> None:
