@@ -23,6 +23,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.batching import BatchingMixin
 from app.events import EventBus
+from app.graphiql import graphiql_response
 from app.limits import BodyTooLarge
 from app.oplog import ObservedMixin
 from resolvers.auth import bearer_token, viewer_for_token
@@ -122,6 +123,10 @@ class MailgateGraphQL(BatchingMixin, ObservedMixin, GraphQL[Context, None]):
                 headers={"x-request-id": request_id},
             )
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        """mailgate's own GraphiQL page (app/graphiql.py), not Strawberry's CDN one."""
+        return graphiql_response()
 
     async def viewer_for(self, token: str | None) -> Viewer | None:
         return await viewer_for_token(self.services.db, token)

@@ -16,6 +16,7 @@ from app.cors import add_cors
 from app.events import make_event_bus
 from app.file_store import file_routes
 from app.files import download_attachment, download_message
+from app.graphiql import graphiql_assets
 from app.graphql import MailgateGraphQL
 from app.health import healthz, readyz
 from app.limits import RequestSizeLimit
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/files/attachment/{ident:int}", download_attachment),
             Route("/files/message/{ident:int}", download_message),
             *file_routes(),
+            graphiql_assets(),
         ],
         lifespan=lifespan,
     )

@@ -25,9 +25,11 @@ def relay_description(smtp_url: str | None) -> str:
         relay = RelayConfig.from_url(smtp_url)
     except RelayConfigError as exc:
         return f"MAILGATE_SMTP_URL is not usable ({exc}): mail to outside addresses fails"
-    tls = "TLS" if relay.use_tls else {True: "STARTTLS required", False: "no STARTTLS", None: "STARTTLS if offered"}[
-        relay.start_tls
-    ]
+    tls = (
+        "TLS"
+        if relay.use_tls
+        else {True: "STARTTLS required", False: "no STARTTLS", None: "STARTTLS if offered"}[relay.start_tls]
+    )
     who = f" as {relay.username}" if relay.username else ""
     return f"{relay.hostname}:{relay.port} ({tls}){who}"
 
