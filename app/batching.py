@@ -57,7 +57,7 @@ class BatchingMixin(_View):
         if protocol != "http":
             raise HTTPException(400, "a batch cannot be streamed: send streamed operations one at a time")
 
-    async def execute_operation(  # type: ignore[override]
+    async def execute_operation(
         self,
         request: Any,
         request_adapter: Any,

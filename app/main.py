@@ -29,6 +29,7 @@ from app.tracing import tracing_extensions
 from db.migrate import upgrade
 from resolvers.import_jobs import fail_abandoned_jobs, stop_jobs
 from resolvers.services import Services
+from resolvers.token_cache import REVOKED_PREFIX
 from schema.build import Limits, build_schema
 
 log = logging.getLogger("mailgate")
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         extra_extensions=[RecordOperation, *tracing_extensions(settings.otel)],
     )
     events = make_event_bus(services.db)
+    events.on_prefix(REVOKED_PREFIX, services.tokens.revoked)
     graphql_app = MailgateGraphQL(
         schema,
         services,

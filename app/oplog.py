@@ -133,7 +133,7 @@ class ObservedMixin(_View):
 
     metrics: Metrics | None = None
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self,
         request: Any,
         request_adapter: Any,

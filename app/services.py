@@ -6,12 +6,17 @@ from app.settings import Settings
 from db.engine import Database
 from resolvers.links import LinkSigner
 from resolvers.services import AuthPolicy, Services
+from resolvers.token_cache import TokenCache
 
 
 def make_services(settings: Settings, db: Database | None = None) -> Services:
     """The process's services from its settings."""
+    db = db or Database(settings.database_url)
+    tokens = TokenCache(settings.token_cache_seconds)
+    tokens.watch(db)
     return Services(
-        db=db or Database(settings.database_url),
+        db=db,
+        tokens=tokens,
         links=LinkSigner(settings.resolved_secret_key(), settings.base_url, settings.link_ttl),
         auth=AuthPolicy(
             access_token_ttl=settings.access_token_ttl,

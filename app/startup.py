@@ -11,8 +11,8 @@ import logging
 
 from sqlalchemy.engine import make_url
 
-from app.mail.relay import RelayConfig, RelayConfigError
 from app.settings import Settings
+from resolvers.formats.relay import RelayConfig, RelayConfigError
 
 log = logging.getLogger("mailgate")
 

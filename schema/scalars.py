@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dateutil.parser
 from strawberry.schema.types.base_scalars import wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
 
 def parse_aware(value: str) -> dt.datetime:
     """An ISO-8601 date-time, aware: one without an offset is UTC; ValueError when it is none."""
-    parsed = dateutil.parser.isoparse(value)
+    parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return parsed.replace(tzinfo=dt.UTC)
     return parsed

@@ -16,8 +16,8 @@ from email.utils import getaddresses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.mail.mime import Envelope, build_email
 from db.engine import Database
+from resolvers.formats.mime import Envelope, build_email
 from resolvers.outbox import relay_due
 from resolvers.services import Services
 from tests.utils.factories import make_user
