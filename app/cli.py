@@ -84,7 +84,7 @@ async def _import_mbox(settings: Settings, path: str, login: str, folder: str | 
 
     from db.engine import Database
     from resolvers.errors import MailgateError
-    from resolvers.mail_import import ImportOutcome, import_mbox_file
+    from resolvers.mail_import import ImportOutcome, import_mbox_file, import_target
 
     try:
         size = await asyncio.to_thread(lambda: Path(path).stat().st_size)
@@ -94,6 +94,7 @@ async def _import_mbox(settings: Settings, path: str, login: str, folder: str | 
     db = Database(settings.database_url)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     try:
+        await import_target(db, login, folder)  # a wrong user or folder is said before any progress bar
         with Progress(*columns, console=err) as bar:
             task = bar.add_task(f"Importing {Path(path).name}", total=size)
 
@@ -108,18 +109,19 @@ async def _import_mbox(settings: Settings, path: str, login: str, folder: str | 
         await db.dispose()
     for number, message in outcome.errors[:20]:
         err.print(f"[yellow]•[/] message {number}: {message}")
-    err.print(f"[green]✓[/] {outcome.created} messages imported, {outcome.failed} failed")
+    skipped = f", {outcome.skipped} skipped (the folder already holds their Message-ID)" if outcome.skipped else ""
+    err.print(f"[green]✓[/] {outcome.created} messages imported{skipped}, {outcome.failed} failed")
     return 0 if outcome.failed == 0 else 2
 
 
 async def _smtpd(settings: Settings, host: str, port: int, lmtp: bool) -> None:
-    from app.main import make_services
+    # app.services, not app.main: the SMTP server needs no web app, and importing it costs seconds.
+    from app.services import make_services
     from app.smtpd import serve_smtp
 
     services = make_services(settings)
-    err.print(f"[bold]mailgate {'LMTP' if lmtp else 'SMTP'}[/] on {host}:{port} for local users (Ctrl+C stops)")
     try:
-        await serve_smtp(services, host, port, lmtp=lmtp)
+        await serve_smtp(services, host, port, lmtp=lmtp)  # logs "listening" once the port is bound
     finally:
         await services.db.dispose()
 
@@ -210,8 +212,15 @@ def _serve(settings: Settings, *, demo: bool, host: str | None, port: int | None
         asyncio.run(_demo(settings, migrate=False))
     # Done here already: the app's lifespan must not migrate or load again.
     served = settings.model_copy(update={"migrate_on_start": False, "demo_data": False})
-    err.print(f"[bold]mailgate[/] on [link]{settings.base_url}/graphql[/link]  (Ctrl+C stops)")
-    uvicorn.run(create_app(served), host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    # uvicorn logs through the root handler (log_config=None), in MAILGATE_LOG_FORMAT too.
+    uvicorn.run(
+        create_app(served),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -266,6 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(federation_sdl() + "\n" if args.federation else plain_sdl())
         return 0
     settings = get_settings()
+    if args.command in ("serve", "smtpd"):
+        from app.oplog import configure_logging
+
+        configure_logging(settings.log_format)
+        # JSON logs are for a log shipper: no progress text between the lines.
+        err.quiet = settings.log_format == "json"
     if args.command == "serve":
         return _serve(settings, demo=args.demo, host=args.host, port=args.port)
     if args.command == "migrate":

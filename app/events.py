@@ -25,6 +25,7 @@ import contextlib
 import logging
 import os
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,10 @@ class EventBus:
     @property
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._topics.values())
+
+    def lag_seconds(self) -> float:
+        """How long the oldest change not yet published to other processes has waited (0: none waits)."""
+        return 0.0  # the local bus delivers inside the commit
 
     def on_prefix(self, prefix: str, callback: Callable[[str], None]) -> None:
         """Call ``callback(topic)`` for every topic starting with ``prefix`` that reaches this process."""
@@ -181,6 +186,8 @@ class PostgresEventBus(EventBus):
         #: How many times the listener connected (1 after start, +1 per reconnect).
         self.connections = 0
         self._pending: dict[str, int] = {}
+        #: When the oldest pending notification was queued (loop time), for ``lag_seconds``.
+        self._pending_since: float | None = None
         self._pending_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -214,7 +221,14 @@ class PostgresEventBus(EventBus):
 
     # -- sending -----------------------------------------------------------
 
+    def lag_seconds(self) -> float:
+        if self._pending_since is None:
+            return 0.0
+        return max(0.0, time.monotonic() - self._pending_since)
+
     def _send_remote(self, positions: dict[str, int]) -> None:
+        if self._pending_since is None:
+            self._pending_since = time.monotonic()
         for topic, position in positions.items():
             if position > self._pending.get(topic, -1):
                 self._pending[topic] = position
@@ -234,6 +248,8 @@ class PostgresEventBus(EventBus):
                 continue
             try:
                 await self._notify(batch)
+                if not self._pending:
+                    self._pending_since = None
                 backoff = self.backoff_min
             except Exception as exc:
                 # Keep what could not be sent (it merges with newer positions) and retry.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -24,8 +24,11 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from app.batching import BatchingMixin
 from app.events import EventBus
+from app.graphiql import graphiql_response
 from app.limits import BodyTooLarge
+from app.oplog import ObservedMixin
 from resolvers.auth import bearer_token, viewer_for_token
 from resolvers.loaders import Loaders
 from resolvers.services import Services
@@ -72,7 +75,7 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class MailgateGraphQL(GraphQL[Context, None]):
+class MailgateGraphQL(BatchingMixin, ObservedMixin, GraphQL[Context, None]):
     """Strawberry's ASGI view with mailgate's context.
 
     Every answer is GraphQL JSON with ``extensions.code``: a request that cannot be
@@ -89,17 +92,21 @@ class MailgateGraphQL(GraphQL[Context, None]):
         graphiql: bool = True,
         events: EventBus | None = None,
         persisted: PersistedDocuments | None = None,
+        max_batch: int = 10,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,
+            allowed_origins=allowed_origins,  # pages that may open a subscription socket
         )
         self.services = services
         self.events = events
         self.persisted = persisted or PersistedDocuments()
         self.schema: MailgateSchema = schema
+        self.max_batch = max_batch
 
     websocket_adapter_class = TextWebSocketAdapter
 
@@ -214,6 +221,10 @@ class MailgateGraphQL(GraphQL[Context, None]):
         if refused is not None:
             return refused
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """mailgate's own GraphiQL page (app/graphiql.py), not Strawberry's CDN one."""
+        return graphiql_response()
 
     async def viewer_for(self, token: str | None) -> Viewer | None:
         return await viewer_for_token(self.services.db, token, self.services.tokens)

@@ -12,50 +12,30 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from app.background import BackgroundWorker
+from app.cors import add_cors
 from app.events import make_event_bus
 from app.file_store import file_routes
 from app.files import download_attachment, download_message
+from app.graphiql import graphiql_assets
 from app.graphql import MailgateGraphQL
+from app.health import healthz, readyz
 from app.json_guard import JsonGuard
 from app.limits import RequestSizeLimit
+from app.metrics import Metrics, metrics_endpoint
+from app.oplog import RecordOperation
 from app.proxies import TrustedProxies, parse_networks
+from app.services import make_services
 from app.settings import Settings, get_settings
-from db.engine import Database
+from app.startup import log_startup
+from app.tracing import tracing_extensions
 from db.migrate import upgrade
 from resolvers.import_jobs import fail_abandoned_jobs, stop_jobs
-from resolvers.links import LinkSigner
-from resolvers.services import AuthPolicy, Services
-from resolvers.token_cache import REVOKED_PREFIX, TokenCache
+from resolvers.services import Services
+from resolvers.token_cache import REVOKED_PREFIX
 from schema.build import Limits, build_schema
 from schema.execution.persisted import PersistedDocuments, load_manifest
 
 log = logging.getLogger("mailgate")
-
-
-def make_services(settings: Settings, db: Database | None = None) -> Services:
-    """The process's services from its settings."""
-    db = db or Database(settings.database_url)
-    tokens = TokenCache(settings.token_cache_seconds)
-    tokens.watch(db)
-    return Services(
-        db=db,
-        tokens=tokens,
-        links=LinkSigner(settings.resolved_secret_key(), settings.base_url, settings.link_ttl),
-        auth=AuthPolicy(
-            access_token_ttl=settings.access_token_ttl,
-            refresh_token_ttl=settings.refresh_token_ttl,
-            login_failures_allowed=settings.login_failures_allowed,
-            login_address_failures_allowed=settings.login_address_failures_allowed,
-            login_failure_window=settings.login_failure_window,
-            login_lockout=settings.login_lockout,
-        ),
-        mail_domain=settings.mail_domain,
-        max_upload_bytes=settings.max_upload_bytes,
-        smtp_url=settings.smtp_url,
-        smtp_retries=settings.smtp_retries,
-        smtp_backoff=settings.smtp_backoff,
-        change_log_days=settings.change_log_days,
-    )
 
 
 async def health(_request: Request) -> Response:
@@ -82,16 +62,25 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         document_cache_size=settings.document_cache_size,
         compiled_execution=settings.compiled_execution,
         verify_execution=settings.executor_verify,
+        extra_extensions=[RecordOperation, *tracing_extensions(settings.otel)],
     )
     events = make_event_bus(services.db)
     events.on_prefix(REVOKED_PREFIX, services.tokens.revoked)
     trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents else None
     graphql_app = MailgateGraphQL(
-        schema, services, graphiql=settings.graphiql, events=events, persisted=PersistedDocuments(trusted)
+        schema,
+        services,
+        graphiql=settings.graphiql,
+        events=events,
+        persisted=PersistedDocuments(trusted),
+        max_batch=settings.max_batch,
+        allowed_origins=settings.cors_origins,
     )
+    graphql_app.metrics = metrics = Metrics(services.db, events)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log_startup(settings)
         if settings.migrate_on_start:
             await upgrade(services.db)
         if settings.demo_data:
@@ -113,20 +102,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes=[
             Route("/", home),
             Route("/health", health),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
             Route("/files/attachment/{ident:int}", download_attachment),
             Route("/files/message/{ident:int}", download_message),
             *file_routes(),
+            graphiql_assets(),
         ],
         lifespan=lifespan,
     )
     app.state.services = services
     app.state.schema = schema
     app.state.events = events
+    app.state.metrics = metrics
     # Added last, RequestSizeLimit runs first and bounds what JsonGuard reads.
     app.add_middleware(JsonGuard, max_depth=settings.max_json_depth, max_bytes=settings.max_json_bytes)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    add_cors(app, settings)
     # Outermost: everything below (the login throttle, logs) sees the real client address.
     app.add_middleware(TrustedProxies, trusted=parse_networks(settings.trusted_proxies))
     return app

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 VAR_DIR = Path("var")
 
@@ -70,6 +71,30 @@ class Settings(BaseSettings):
 
     change_log_days: int = 30
     graphiql: bool = True
+
+    #: Origins (scheme://host[:port], exact) whose pages may call the API; comma-separated. None by default.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    #: How long a browser may cache a preflight answer, seconds.
+    cors_max_age: int = 600
+    #: Most operations in one batched POST (a JSON array); 0 turns batching off.
+    max_batch: int = 10
+    #: "text" or "json" (one JSON object a line) for the process's log.
+    log_format: str = "text"
+    #: Trace operations with OpenTelemetry (needs ``pip install mailgate[otel]``).
+    otel: bool = False
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # MAILGATE_CORS_ORIGINS=https://a.example,https://b.example (or a JSON list).
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip().rstrip("/") for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def base_url(self) -> str:

@@ -39,7 +39,8 @@ class MailgateHandler:
         self.db = db
         self.domain = domain
         self.lmtp = lmtp
-        self.hostname = hostname or socket.getfqdn()
+        # gethostname, not getfqdn: a reverse DNS lookup could hold the port closed for seconds.
+        self.hostname = hostname or socket.gethostname()
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -59,21 +60,46 @@ class MailgateHandler:
         raw = envelope.original_content or b""
         raw = self._trace(session, envelope) + raw
         count = max(1, len(envelope.rcpt_tos))
+        facts: dict[str, Any] = {"mail_from": envelope.mail_from, "recipients": list(envelope.rcpt_tos)}
         try:
             delivered = await deliver_incoming(self.db, envelope.rcpt_tos, raw, self.domain)
         except ParseError as exc:
+            log.warning(
+                "smtpd: refused unreadable mail from %s to %s: %s",
+                envelope.mail_from,
+                ", ".join(envelope.rcpt_tos),
+                exc,
+                extra={**facts, "result": "refused"},
+            )
             return self._each(count, f"554 5.6.0 The message could not be read: {exc}")
         except Exception:
-            log.exception("smtpd: delivery failed")
+            log.exception(
+                "smtpd: delivery from %s failed; the sender will retry",
+                envelope.mail_from,
+                extra={**facts, "result": "temporary failure"},
+            )
             return self._each(count, "451 4.3.0 Temporary local problem, try again later")
-        log.info("smtpd: delivered to %d recipient(s)", len(delivered))
+        log.info(
+            "smtpd: Message-ID <%s> from %s: stored for %s; already there for %s",
+            delivered.message_id or "none",
+            envelope.mail_from,
+            ", ".join(delivered.stored) or "nobody",
+            ", ".join(delivered.duplicates) or "nobody",
+            extra={
+                **facts,
+                "message_id": delivered.message_id,
+                "stored": sorted(delivered.stored),
+                "duplicates": sorted(delivered.duplicates),
+                "result": "delivered",
+            },
+        )
         if not self.lmtp:
             return "250 2.0.0 OK: delivered"
         # LMTP answers once per accepted recipient, in RCPT order.
         lines = []
         for rcpt in envelope.rcpt_tos:
             bare = rcpt.strip().strip("<>").lower()
-            lines.append("250 2.0.0 OK" if bare in delivered else f"550 5.1.1 <{rcpt}>: no such user here")
+            lines.append("250 2.0.0 OK" if delivered.accepted(bare) else f"550 5.1.1 <{rcpt}>: no such user here")
         return "\r\n".join(lines)
 
     def _each(self, count: int, status: str) -> str:
@@ -133,7 +159,13 @@ class SmtpServer:
         sockets = self.server.sockets or ()
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
-        log.info("%s server on %s:%d", "LMTP" if self.lmtp else "SMTP", self.host, self.port)
+        log.info(
+            "mailgate %s listening on %s:%d for local users",
+            "LMTP" if self.lmtp else "SMTP",
+            self.host,
+            self.port,
+            extra={"listen": f"{self.host}:{self.port}", "protocol": "LMTP" if self.lmtp else "SMTP"},
+        )
         return self.port
 
     async def stop(self) -> None:

@@ -31,3 +31,18 @@ async def upgrade(database: Database, revision: str = "head") -> None:
     async with database.write_engine.connect() as conn:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
         await conn.commit()
+
+
+def _revisions(sync: Connection) -> tuple[set[str], set[str]]:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = set(MigrationContext.configure(sync).get_current_heads())
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return current, heads
+
+
+async def revisions(database: Database) -> tuple[set[str], set[str]]:
+    """The database's current revisions and the migrations' heads (equal when it is migrated)."""
+    async with database.engine.connect() as conn:
+        return await conn.run_sync(_revisions)

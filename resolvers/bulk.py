@@ -31,7 +31,7 @@ from db.types import utcnow
 from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
-from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
+from resolvers.errors import BadUserInput, NotFound, not_found, parse_id, parse_ids
 from resolvers.locking import lock_owners
 from resolvers.records import FolderRecord, MessageRecord
 from resolvers.search import unindex_messages
@@ -125,8 +125,11 @@ async def lock_messages(
     if folder_id is not None:  # after the messages: the lock order is messages, folders
         folder = await owned_folder(session, viewer, folder_id)
     for mid in ids:
-        if mid not in locked or (folder_id is not None and locked[mid].folder_id != folder.id):
+        if mid not in locked:
             raise not_found("Message", mid)
+        if folder_id is not None and locked[mid].folder_id != folder.id:
+            # The viewer's own message, elsewhere: say so rather than "not found".
+            raise NotFound(f"message {mid} is not in folder {folder.id}")
     for mid, lid in (
         await session.execute(select(ML.c.message_id, ML.c.label_id).where(ML.c.message_id.in_(ids)))
     ).all():

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
@@ -32,6 +32,7 @@ from db.units import run_write
 from resolvers.blobs import sha256_hex
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
+from resolvers.dedup import held_message_ids, new_to_folder
 from resolvers.errors import MailgateError, not_found, parse_id
 from resolvers.formats.mbox import MboxReader
 from resolvers.formats.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
@@ -60,6 +61,8 @@ STORE_ERRORS = (MailgateError, IntegrityError, DataError, ValueError)
 class ImportOutcome:
     created: int = 0
     failed: int = 0
+    #: Messages the folder already held (same Message-ID), not stored again.
+    skipped: int = 0
     #: (1-based message number, why it failed), in message order.
     errors: list[tuple[int, str]] = field(default_factory=list)
 
@@ -220,6 +223,18 @@ async def _write_batch(
         await _write_batch(db, owner_id, folder_id, [item], domain, outcome)
 
 
+async def _skip_duplicates(
+    db: Database, owner_id: int, folder_id: int, batch: list[_Item], outcome: ImportOutcome
+) -> list[_Item]:
+    """The batch without what the folder holds already or what came earlier in it (counted as skipped)."""
+    if not batch:
+        return batch
+    async with db.read() as session:
+        fresh, duplicates = await new_to_folder(session, owner_id, folder_id, batch, lambda i: i.parsed.message_id)
+    outcome.skipped += len(duplicates)
+    return fresh
+
+
 async def target_folder(db: Database, owner_id: int, folder_id: str | int | None) -> int:
     """The folder an import lands in: ``folder_id`` when it is the owner's (else NOT_FOUND), or the Inbox."""
     async with db.read() as session:
@@ -251,6 +266,7 @@ async def import_messages(
 
     async def flush() -> None:
         nonlocal batch, held
+        batch = await _skip_duplicates(db, owner_id, target, batch, outcome)
         await _write_batch(db, owner_id, target, batch, domain, outcome)
         batch, held = [], 0
         if progress is not None:
@@ -286,8 +302,23 @@ def _bare(email: str) -> str:
     return email.strip().strip("<>").strip().lower()
 
 
-async def deliver_incoming(db: Database, recipients: Iterable[str], raw: bytes, domain: str) -> dict[str, int]:
-    """One copy of ``raw`` in the Inbox of each local recipient; returns address -> message id.
+@dataclass(slots=True)
+class Delivery:
+    """What became of an incoming message, by lowercased recipient address."""
+
+    message_id: str | None = None
+    #: Copies stored now: address -> message id.
+    stored: dict[str, int] = field(default_factory=dict)
+    #: Recipients whose Inbox held this Message-ID already: address -> that message's id.
+    duplicates: dict[str, int] = field(default_factory=dict)
+
+    def accepted(self, address: str) -> bool:
+        """Whether the recipient has the message now (stored, or held already)."""
+        return address in self.stored or address in self.duplicates
+
+
+async def deliver_incoming(db: Database, recipients: Iterable[str], raw: bytes, domain: str) -> Delivery:
+    """One copy of ``raw`` in the Inbox of each local recipient, unless it holds that Message-ID already.
 
     Raises ``ParseError`` when ``raw`` is not a message. Recipients that are
     not local users are skipped (the SMTP server refuses them at RCPT).
@@ -296,38 +327,55 @@ async def deliver_incoming(db: Database, recipients: Iterable[str], raw: bytes, 
     blobs, [stored] = _blob_rows([(raw, parsed)])
     wanted = [_bare(r) for r in recipients]
 
-    async def unit(session: AsyncSession) -> dict[str, int]:
-        delivered: dict[str, int] = {}
+    async def unit(session: AsyncSession) -> Delivery:
+        # Built afresh in each attempt: a retried unit keeps nothing of a failed one.
+        delivery = Delivery(message_id=parsed.message_id)
         users = await users_by_email(session, wanted)
         if not users:
-            return delivered
+            return delivery
         await lock_owners(session, [u.id for u in users.values()])  # in id order, before anything else
         await _put_blobs(session, blobs)
         for email, user in sorted(users.items(), key=lambda kv: kv[1].id):
             inbox = await folder_by_role(session, user.id, "INBOX")
+            held = await held_message_ids(session, user.id, inbox.id, [parsed.message_id])
+            if held:
+                delivery.duplicates[email] = next(iter(held.values()))
+                continue
             deltas, entries, touched = CounterDeltas(), list[ChangeEntry](), set[str]()
             new = new_message_of(parsed, stored.raw_sha256, list(stored.attachments), was_read=False)
-            delivered[email] = await _store(session, user.id, inbox.id, new, deltas, entries, touched, domain)
+            delivery.stored[email] = await _store(session, user.id, inbox.id, new, deltas, entries, touched, domain)
             await _finish(session, user.id, deltas, entries, touched)
-        return delivered
+        return delivery
 
     return await run_write(db, unit)
 
 
 async def folder_by_name(session: AsyncSession, owner_id: int, name: str) -> int:
-    """The owner's folder named ``name`` (any case), or with that role (INBOX, SENT...)."""
+    """The owner's folder named ``name`` (any case, any script), or with that role (INBOX, SENT...).
+
+    Compared in Python with casefold: SQLite's lower() folds ASCII only, and a user has few folders.
+    """
     t = table_of(Folder)
-    wanted = name.strip()
-    row = (
-        await session.execute(
-            select(t.c.id)
-            .where(t.c.owner_id == owner_id, or_(func.lower(t.c.name) == wanted.lower(), t.c.role == wanted.upper()))
-            .order_by(t.c.role.is_(None), t.c.id)
-        )
-    ).first()
-    if row is None:
+    wanted = " ".join(name.split()).casefold()
+    rows = (
+        await session.execute(select(t.c.id, t.c.name, t.c.role).where(t.c.owner_id == owner_id).order_by(t.c.id))
+    ).all()
+    by_role = [r.id for r in rows if r.role and r.role.casefold() == wanted]
+    by_name = [r.id for r in rows if " ".join(r.name.split()).casefold() == wanted]
+    found = by_role or by_name  # a system folder first, as before
+    if not found:
         raise not_found("Folder", name)
-    return int(row[0])
+    return int(found[0])
+
+
+async def import_target(db: Database, login: str, folder_name: str | None) -> tuple[int, int | None]:
+    """The user (by login) and folder (by name or role; None: the Inbox) an import goes to; NOT_FOUND otherwise."""
+    async with db.read() as session:
+        user = await user_by_login(session, login)
+        if user is None:
+            raise not_found("User", login)
+        folder_id = await folder_by_name(session, user.id, folder_name) if folder_name else None
+    return user.id, folder_id
 
 
 async def import_mbox_file(
@@ -340,13 +388,9 @@ async def import_mbox_file(
     domain: str = "mailgate.local",
 ) -> ImportOutcome:
     """For the CLI: import the mbox or .eml at ``path`` into ``login``'s folder (by name or role) or Inbox."""
-    async with db.read() as session:
-        user = await user_by_login(session, login)
-        if user is None:
-            raise not_found("User", login)
-        folder_id = await folder_by_name(session, user.id, folder_name) if folder_name else None
+    user_id, folder_id = await import_target(db, login, folder_name)
     source = await asyncio.to_thread(Path(path).open, "rb")
     try:
-        return await import_messages(db, user.id, source, folder_id, domain, progress=progress)
+        return await import_messages(db, user_id, source, folder_id, domain, progress=progress)
     finally:
         source.close()

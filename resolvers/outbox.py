@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, table_of
@@ -99,6 +99,18 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = BATCH) ->
         .values(attempts=O.c.attempts + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
     )
     return [Claimed(r.id, r.message_id, r.recipient, r.attempts + 1) for r in rows]
+
+
+async def outbox_backlog(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many outbox rows wait to be relayed, and when the oldest of their messages was sent."""
+    row = (
+        await session.execute(
+            select(func.count(O.c.id), func.min(M.c.date))
+            .select_from(O.join(M, M.c.id == O.c.message_id))
+            .where(O.c.status == DeliveryStatus.QUEUED)
+        )
+    ).one()
+    return int(row[0]), row[1]
 
 
 async def outgoing_source(session: AsyncSession, message_id: int) -> tuple[bytes, str] | None:

@@ -45,6 +45,14 @@ def delivery_error(recipient: str, message: str) -> dict[str, Any]:
     return {"recipient": recipient, "message": message, "at": utcnow().isoformat()}
 
 
+def own_bcc(bcc: list[Address], shown: list[Address], email: str) -> list[Address]:
+    """What a local recipient's copy shows as Bcc: their own address, when they were Bcc'd and not in To/Cc."""
+    mine = email.lower()
+    if any(a.address.lower() == mine for a in shown):
+        return []
+    return [a for a in bcc if a.address.lower() == mine][:1]
+
+
 async def earlier_send(session: AsyncSession, viewer: Viewer, key: str) -> int | None:
     """The message a previous sendMessage with this idempotency key returned."""
     return (
@@ -121,7 +129,8 @@ async def deliver_locally(session: AsyncSession, services: Services, composed: C
         inbox = await folder_by_role(session, user.id, "INBOX")
         copy = replace(
             new,
-            bcc=[],  # what a recipient gets never names the Bcc recipients
+            # A recipient never learns of the other Bcc recipients; one Bcc'd sees their own address.
+            bcc=own_bcc(new.bcc, new.to + new.cc, user.email),
             was_read=False,
             was_sent=False,
             delivery_status="NONE",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import strawberry
@@ -21,6 +21,7 @@ from schema.introspection import introspection_policy
 from schema.mailbox_mutations import MailboxMutation
 from schema.message_changes import SyncQuery
 from schema.query import Query as ReadQuery
+from schema.scalars import SCALARS
 from schema.send_mutations import SendMutation
 from schema.subscriptions import StreamErrorCodes, Subscription
 from schema.thread_files import ThreadFilesMutation, ThreadFilesQuery, ThreadFilesSubscription
@@ -101,10 +102,11 @@ def build_schema(
     document_cache_size: int = 1024,
     compiled_execution: bool = True,
     verify_execution: bool = False,
+    extra_extensions: Sequence[Any] = (),
 ) -> MailgateSchema:
-    """The served schema, with its error codes; its documents are prepared once with ``limits``
-    and its queries run on compiled plans (``compiled_execution``; ``verify_execution`` checks
-    each compiled answer against graphql-core's)."""
+    """The served schema, with its error codes and the edge's extensions (logs, traces); its
+    documents are prepared once with ``limits`` and its queries run on compiled plans
+    (``compiled_execution``; ``verify_execution`` checks each compiled answer against graphql-core's)."""
     limits = limits or Limits()
     # Hygiene and the introspection policy answer before the compiled executor looks at the operation.
     extensions: list[Any] = [
@@ -113,9 +115,15 @@ def build_schema(
         InputHygiene,
         introspection_policy(limits.introspection),
         CompiledExecution,
+        *extra_extensions,
     ]
     schema = MailgateSchema(
-        query=Query, mutation=Mutation, subscription=SubscriptionRoot, types=ENTITIES, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=SubscriptionRoot,
+        types=ENTITIES,
+        extensions=extensions,
+        scalar_overrides=SCALARS,  # type: ignore[arg-type]
     )
     schema.documents = DocumentCache(schema._schema, limits, maxsize=document_cache_size)
     schema.compiled_queries = CompiledQueries(enabled=compiled_execution, verify=verify_execution)

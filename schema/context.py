@@ -33,6 +33,10 @@ class Context:
     client_address: str | None = None
     #: The process's event bus (subscriptions, job progress); None where the server runs none.
     events: EventHub | None = None
+    #: The operation's name and type, noted once its document is parsed (for the log line and metrics).
+    operation: tuple[str | None, str | None] | None = None
+    #: Which executor answered the operation: "generic" (graphql-core) or "compiled".
+    executor: str = "generic"
 
     @property
     def db(self) -> Database:

@@ -47,6 +47,7 @@ class ImportMutation:
             await close_upload(file)
         return ImportResult(
             created=outcome.created,
+            skipped=outcome.skipped,
             updated=0,
             failed=outcome.failed,
             errors=[ImportErrorEntry(row=number, column=None, message=message) for number, message in outcome.errors],

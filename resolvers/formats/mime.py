@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, cast
 
+from resolvers.formats.headers import AddressFoldingPolicy
 from resolvers.formats.parts import AttachmentPart
 
 
@@ -47,7 +47,8 @@ def header_address(value: dict[str, Any]) -> HeaderAddress:
 
 #: CRLF lines, and 7-bit on the wire: non-ASCII text goes quoted-printable or base64,
 #: so the message passes relays without 8BITMIME and reads back anywhere.
-MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+#: Address headers fold one address a line (resolvers/formats/headers.py).
+MAIL_POLICY = AddressFoldingPolicy(linesep="\r\n", cte_type="7bit")
 
 
 def build_email(env: Envelope, *, include_bcc: bool = False) -> EmailMessage:

@@ -81,11 +81,35 @@ def csv_escape(value: str) -> str:
     return value
 
 
+#: What some files that are no spreadsheet start with, and what to call them.
+_NOT_SHEETS = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) or other OLE file"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+def not_a_sheet(sample: bytes) -> str | None:
+    """What the file is when its first bytes show it is no XLSX or CSV sheet (binary data), else None."""
+    for magic, kind in _NOT_SHEETS:
+        if sample.startswith(magic):
+            return kind
+    if b"\x00" in sample:
+        return "binary data"
+    return None
+
+
 def read_rows(file: IO[bytes]) -> Iterator[list[str]]:
     """Every row of the first sheet as text cells, the header row first; SheetError if unreadable."""
     file.seek(0)
-    head = file.read(8)
+    head = file.read(CHUNK)
     file.seek(0)
+    kind = None if sheet_format(head) == XLSX else not_a_sheet(head)
+    if kind:
+        raise SheetError(f"the file is not a spreadsheet (it is {kind}): upload an XLSX workbook or a CSV file")
     if sheet_format(head) == XLSX:
         yield from _xlsx_rows(file)
     else:

@@ -28,6 +28,7 @@ from graphql.language import DirectiveNode, Visitor
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 
+from schema.context import Context
 from schema.errors import coded, request_id_of
 from schema.execution.plan import OperationPlan, Unsupported, compile_operation
 from schema.execution.runner import PlanRunner
@@ -89,6 +90,8 @@ class CompiledExecution(SchemaExtension):
             result = await run_compiled(schema, context)
             if result is not None:
                 context.result = result
+                if isinstance(context.context, Context):
+                    context.context.executor = "compiled"
         yield
 
 

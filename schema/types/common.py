@@ -79,3 +79,7 @@ class ImportResult:
     error_report: FileLink | None = strawberry.field(
         description="The failed rows with a column that says why; null when none failed."
     )
+    skipped: int = strawberry.field(
+        default=0,
+        description="Messages not imported because the folder already holds one with the same Message-ID.",
+    )
