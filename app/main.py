@@ -17,6 +17,7 @@ from app.file_store import file_routes
 from app.files import download_attachment, download_message
 from app.graphql import MailgateGraphQL
 from app.limits import RequestSizeLimit
+from app.rest import rest_routes
 from app.settings import Settings, get_settings
 from db.engine import Database
 from db.migrate import upgrade
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/files/attachment/{ident:int}", download_attachment),
             Route("/files/message/{ident:int}", download_message),
             *file_routes(),
+            *rest_routes(),
         ],
         lifespan=lifespan,
     )

@@ -30,8 +30,8 @@ from db.engine import Database
 from db.models import ImportJob, table_of
 from db.types import utcnow
 from resolvers.errors import MailgateError, not_found, parse_id
-from resolvers.generated_files import UPLOAD, read_file, remove_file
-from resolvers.thread_sheets import ThreadImport, data_rows, header_row, open_sheet
+from resolvers.generated_files import UPLOAD, read_file, remove_file, store_file
+from resolvers.thread_sheets import ThreadImport, column_fields, data_rows, header_row, open_sheet
 from resolvers.viewer import Viewer
 
 log = logging.getLogger("mailgate.imports")
@@ -138,6 +138,27 @@ def start_job(
     )
     _TASKS[job.id] = task
     task.add_done_callback(lambda _t: _TASKS.pop(job.id, None))
+
+
+async def start_import(
+    db: Database,
+    viewer: Viewer,
+    data: bytes,
+    *,
+    mapping: dict[str, str] | None,
+    domain: str,
+    publish: Publish | None = None,
+) -> ImportJobRecord:
+    """startMailThreadImport: a sheet that cannot work fails now; else it is stored and
+    imported in the background, and the QUEUED job is returned."""
+    column_fields(header_row(open_sheet(data)[1]), mapping)
+    async with db.write() as session:
+        upload = await store_file(
+            session, viewer.user_id, UPLOAD, "import", "application/octet-stream", data, REPORT_TTL
+        )
+        job = await create_job(session, viewer)
+    start_job(db, viewer, job, upload.id, mapping=mapping, domain=domain, publish=publish)
+    return job
 
 
 async def _run(

@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from db.models import DeliveryStatus, Message, OutboxEntry, SentRequest, table_of
 from db.types import utcnow
 from resolvers.drafts import (
@@ -36,6 +38,7 @@ from resolvers.drafts import (
 from resolvers.errors import BadUserInput
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, new_message_id, store_message
+from resolvers.outbox import nudge
 from resolvers.records import MessageRecord
 from resolvers.services import Services
 from resolvers.thread_store import insert_thread
@@ -210,3 +213,23 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
     if key is not None:
         await session.execute(insert(S).values(owner_id=viewer.user_id, key=key, message_id=sent_id, created_at=now))
     return sent_id
+
+
+async def send_unit(db: Database, services: Services, viewer: Viewer, c: Compose) -> int:
+    """sendMessage as one unit of work, then the relay is woken; the id of the sender's copy.
+
+    Two requests with one idempotency key at once: the one that loses the race on the
+    key answers what the other one committed."""
+    try:
+        async with db.write() as session:
+            message_id = await send_message(session, services, viewer, c)
+    except IntegrityError:
+        if c.idempotency_key is None:
+            raise
+        async with db.read() as session:
+            first = await earlier_send(session, viewer, c.idempotency_key)
+        if first is None:
+            raise
+        message_id = first
+    nudge()
+    return message_id

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from db.models import Attachment, ChangeKind, Follower, MailThread, Message, TrackingSnapshot, table_of
 from db.types import utcnow
 from resolvers.blobs import free_unreferenced
@@ -232,3 +234,26 @@ async def delete_thread(session: AsyncSession, viewer: Viewer, thread_id: str) -
     await session.execute(delete(F).where(F.c.thread_id == thread.id))
     await session.execute(delete(T).where(T.c.id == thread.id))
     return True
+
+
+def key_taken() -> Conflict:
+    """Two requests took one key at once: the other one committed first."""
+    return Conflict("a mail thread with this id exists already")
+
+
+async def create_thread_unit(db: Database, viewer: Viewer, data: ThreadInput) -> MailThreadRecord:
+    """createMailThread as one unit of work: a key taken by a concurrent request is a CONFLICT."""
+    try:
+        async with db.write() as session:
+            return await create_thread(session, viewer, data)
+    except IntegrityError as exc:
+        raise key_taken() from exc
+
+
+async def save_thread_unit(db: Database, viewer: Viewer, data: ThreadInput, *, domain: str) -> MailThreadRecord:
+    """saveMailThread as one unit of work: a key taken by a concurrent request is a CONFLICT."""
+    try:
+        async with db.write() as session:
+            return await save_thread(session, viewer, data, domain=domain)
+    except IntegrityError as exc:
+        raise key_taken() from exc

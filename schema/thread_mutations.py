@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from strawberry.scalars import JSON
 
 from db.models import ApiPermission
 from resolvers import posting, thread_store, tracking
 from resolvers.drafts import own_message
-from resolvers.errors import Conflict
 from resolvers.records import MailThreadRecord
 from resolvers.thread_store import ThreadInput
 from resolvers.viewer import Viewer
@@ -49,11 +47,6 @@ async def _message(info: Info, viewer: Viewer, message_id: int) -> Message:
     return (await messages_of(info, [rec]))[0]
 
 
-def _taken(exc: IntegrityError) -> Conflict:
-    """Two requests took one key at once: the other one committed first."""
-    return Conflict("a mail thread with this id exists already")
-
-
 def _thread(rec: MailThreadRecord) -> MailThread:
     return MailThread.from_record(rec)
 
@@ -63,12 +56,7 @@ class ThreadMutation:
     @strawberry.mutation(description="The creator becomes a follower. A taken id is a CONFLICT. (CREATE)")
     async def create_mail_thread(self, info: Info, input: MailThreadInput) -> MailThread:
         viewer = info.context.require(CREATE)
-        try:
-            async with info.context.db.write() as session:
-                rec = await thread_store.create_thread(session, viewer, _input(input))
-        except IntegrityError as exc:
-            raise _taken(exc) from exc
-        return _thread(rec)
+        return _thread(await thread_store.create_thread_unit(info.context.db, viewer, _input(input)))
 
     @strawberry.mutation(
         description="Changes to tracked fields are posted to the thread as a tracking message. (UPDATE)"
@@ -89,12 +77,7 @@ class ThreadMutation:
     async def save_mail_thread(self, info: Info, input: MailThreadInput) -> MailThread:
         viewer = info.context.require(CREATE)
         domain = info.context.services.mail_domain
-        try:
-            async with info.context.db.write() as session:
-                rec = await thread_store.save_thread(session, viewer, _input(input), domain=domain)
-        except IntegrityError as exc:
-            raise _taken(exc) from exc
-        return _thread(rec)
+        return _thread(await thread_store.save_thread_unit(info.context.db, viewer, _input(input), domain=domain))
 
     @strawberry.mutation(
         description=("Delete a mail thread: its followers go; its messages stay, without a thread. (DELETE)")
