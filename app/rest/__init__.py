@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.rest import r7
+from app.rest import mail_thread, mail_thread_files, r7
 from app.rest.common import json_response
 from app.rest.openapi import openapi_document
 from app.rest.operation import Operation
@@ -16,7 +16,7 @@ OPENAPI_PATH = "/api/openapi.json"
 
 def operations() -> list[Operation]:
     """Every REST operation, in the order the documents list them."""
-    return [*r7.OPERATIONS]
+    return [*r7.OPERATIONS, *mail_thread.OPERATIONS, *mail_thread_files.OPERATIONS]
 
 
 def rest_routes() -> list[Route]:
@@ -27,5 +27,7 @@ def rest_routes() -> list[Route]:
     async def openapi(_request: Request) -> Response:
         return json_response(document)
 
-    routes = [Route(op.path, op.handler, methods=[op.method]) for op in ops]
+    # A fixed path before a templated one: /mail_threads/get_draft is not the thread "get_draft".
+    ordered = sorted(ops, key=lambda op: "{" in op.path)
+    routes = [Route(op.path, op.handler, methods=[op.method]) for op in ordered]
     return [*routes, Route(OPENAPI_PATH, openapi, methods=["GET"])]
