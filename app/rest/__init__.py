@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.rest import mail_thread, mail_thread_files, r7
+from app.rest import mail_thread, mail_thread_actions, mail_thread_files, r7
 from app.rest.common import json_response
 from app.rest.openapi import openapi_document
 from app.rest.operation import Operation
@@ -16,7 +16,7 @@ OPENAPI_PATH = "/api/openapi.json"
 
 def operations() -> list[Operation]:
     """Every REST operation, in the order the documents list them."""
-    return [*r7.OPERATIONS, *mail_thread.OPERATIONS, *mail_thread_files.OPERATIONS]
+    return [*r7.OPERATIONS, *mail_thread.OPERATIONS, *mail_thread_actions.OPERATIONS, *mail_thread_files.OPERATIONS]
 
 
 def rest_routes() -> list[Route]:

@@ -64,6 +64,39 @@ FIELDS: dict[str, Any] = {
 }
 THREAD = {"type": "object", "properties": FIELDS}
 THREADS = {"type": "array", "items": THREAD}
+ERROR = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "integer"},
+        "error": {"type": "string"},
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "path": {"type": "string"},
+    },
+}
+POST_EXTRA = {
+    "type": "object",
+    "properties": {
+        **THREAD["properties"],  # type: ignore[dict-item]
+        "subject": {"type": "string"},
+        "body": {"type": "string"},
+        "html_body": {"type": "string"},
+        "partner_ids": {"type": "array", "items": {"type": "integer"}},
+        "attachment_ids": {"type": "array", "items": {"type": "integer"}},
+        "changes": {"type": "array", "items": {"type": "object"}},
+    },
+}
+TRACKING = {"type": "array", "items": {"type": "object"}}
+FETCH = {
+    "type": "object",
+    "properties": {
+        "page": {"type": "integer", "minimum": 0},
+        "size": {"type": "integer", "minimum": 1, "maximum": 200},
+        "sort": {"type": ["string", "null"], "description": "name|created_at|updated_at, then ,asc or ,desc"},
+        "n_id_eq": {"type": ["string", "null"]},
+        "n_name_like": {"type": ["string", "null"]},
+    },
+}
 
 
 async def thread_dtos(loaders: Loaders, viewer: Viewer, records: list[MailThreadRecord]) -> list[dict[str, Any]]:
