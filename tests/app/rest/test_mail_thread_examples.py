@@ -17,6 +17,7 @@ from tests.app.rest import mail_thread_examples as ex
 from tests.schema.test_upload import upload
 from tests.utils.factories import make_user
 from tests.utils.graphql import Client
+from tests.utils.json_schema import answer_schema, check
 
 
 def thread_text(**values: Any) -> str:
@@ -68,6 +69,9 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
     )
     assert created.status_code == 200, created.text
     thread = assert_thread(created.json())
+    openapi = (await http.get("/api/openapi.json")).json()
+    check(thread, answer_schema(openapi, "POST", "/mail_threads"))
+    check(refused.json(), answer_schema(openapi, "POST", "/mail_threads", 400))
     key = thread["id"]
     assert thread["name"] == "Договор поставки" and thread["message_is_follower"] == 1
     assert sorted(f["login"] for f in thread["followers"]) == ["filip_test", "user_test"]
@@ -115,6 +119,7 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
     assert (await send(http, "GET", f"/mail_threads/{key}", filip_token)).json()["message_needaction_counter"] == 5
     tracked = await send(http, "POST", f"/mail_threads/{key}/mail_track", token, ex.THREAD_TEXT)
     assert tracked.status_code == 200
+    check(tracked.json(), answer_schema(openapi, "POST", "/mail_threads/{key}/mail_track"))
     assert {c["field"]: (c["old_value"], c["new_value"]) for c in tracked.json()}["name"] == (None, "Договор №4")
     track = await send(http, "POST", f"/mail_threads/{key}/message_track", token, thread_text(name="Договор №1"))
     assert assert_thread(track.json())
@@ -132,6 +137,7 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
     page = await send(http, "POST", "/mail_threads/fetch_default", token, ex.FETCH_TEXT)
     assert page.status_code == 200
     assert [assert_thread(t)["name"] for t in page.json()] == ["Договор №4", "Счёт"]
+    check(page.json(), answer_schema(openapi, "POST", "/mail_threads/fetch_default"))
     assert (page.headers["x-page"], page.headers["x-per-page"], page.headers["x-total"]) == ("0", "20", "2")
     one = await send(http, "POST", "/mail_threads/fetch_default", token, '{"page": 1, "size": 1, "sort": "name,asc"}')
     assert [t["name"] for t in one.json()] == ["Счёт"] and one.headers["x-total"] == "2"

@@ -15,6 +15,7 @@ from tests.app.rest import r7_examples as ex
 from tests.schema.test_upload import upload
 from tests.utils.factories import deliver, folder_id, make_folder, make_label, make_thread, make_user
 from tests.utils.graphql import Client
+from tests.utils.json_schema import answer_schema, check
 from tests.utils.shapes import assert_shape
 
 #: What the README names as always null, or null because the example's data is R7's own.
@@ -39,6 +40,13 @@ async def test_login_answers_the_documented_envelope(db: Database, http: httpx.A
     assert answer.status_code == 200
     body = answer.json()
     assert_shape(body, ex.LOGIN_RESPONSE, may_be_null=USER_NULLS)
+    openapi = (await http.get("/api/openapi.json")).json()
+    check(body, answer_schema(openapi, "POST", "/api/v2/auth/Login"))
+    check(
+        wrong := (await http.post("/api/v2/auth/Login", json={})).json(),
+        answer_schema(openapi, "POST", "/api/v2/auth/Login", 400),
+    )
+    assert wrong["Error"]["Code"] == "BAD_USER_INPUT"
     data = body["Response"]["Data"]
     assert (body["Status"], body["StatusCode"], body["Response"]["TypeName"]) == (200, 200, "AuthResponse")
     assert data["Tokens"]["UserId"] == data["User"]["Id"] == me.id
@@ -65,6 +73,7 @@ async def test_r7_document_walkthrough(db: Database, http: httpx.AsyncClient) ->
     await make_user(db, "filip_test", "Филиппов Филипп Филиппович", "filip_test@devr7.ru")
     inbox = await folder_id(db, me, "INBOX")
     headers = await r7_login(http)
+    openapi = (await http.get("/api/openapi.json")).json()
 
     # 3.1: the filter example finds the one matching letter, with every field of the example.
     found = await deliver(
@@ -89,6 +98,7 @@ async def test_r7_document_walkthrough(db: Database, http: httpx.AsyncClient) ->
     assert answer.status_code == 200, answer.text
     listing = answer.json()
     assert_shape(listing, ex.FILTER_RESPONSE)
+    check(listing, answer_schema(openapi, "POST", "/api/v1/email/Messages"))
     assert (listing["FolderId"], listing["Count"], listing["UnreadCount"]) == (inbox, 1, 0)
     item = listing["Items"][0]
     expected = {
@@ -151,6 +161,7 @@ async def test_r7_document_walkthrough(db: Database, http: httpx.AsyncClient) ->
     assert answer.status_code == 200, answer.text
     listing = answer.json()
     assert_shape(listing, ex.READ_STATUS_RESPONSE)
+    check(listing, answer_schema(openapi, "POST", "/api/v1/email/Messages"))
     assert (listing["Count"], listing["UnreadCount"]) == (1, 0)
     item = listing["Items"][0]
     assert (item["Id"], sorted(item["Labels"]), item["ThreadId"], item["HasChildren"]) == (
@@ -177,6 +188,7 @@ async def test_r7_document_walkthrough(db: Database, http: httpx.AsyncClient) ->
     assert answer.status_code == 200, answer.text
     sent = answer.json()
     assert_shape(sent, ex.SEND_RESPONSE)
+    check(sent, answer_schema(openapi, "POST", "/api/v1/email/Send"))
     assert sent["FolderId"] == await folder_id(db, me, "SENT")
     assert (sent["Subject"], sent["To"], sent["Cc"], sent["Bcc"]) == ("Отправка файла", ["filip_test@devr7.ru"], [], [])
     assert sent["From"] == {"Name": "Сизый Федор Петрович", "Address": "siz_test@devr7.ru"}
@@ -189,7 +201,7 @@ async def test_r7_document_walkthrough(db: Database, http: httpx.AsyncClient) ->
 
     # 4 and 5: read, unread, important, not important: each answers true.
     pair = [await deliver(db, me, subject=f"Письмо {n}") for n in (711, 710)]
-    for example, check in (
+    for example, (flag, value) in (
         (ex.MARK_READ, ("WasRead", True)),
         (ex.MARK_UNREAD, ("WasRead", False)),
         (ex.MARK_FAVORITE, ("Important", True)),
@@ -199,8 +211,8 @@ async def test_r7_document_walkthrough(db: Database, http: httpx.AsyncClient) ->
         answer = await http.post(path, json=with_ids(example, folderId=inbox, Ids=pair), headers=headers)
         assert (answer.status_code, answer.json()) == (200, True)
         listed = await http.post("/api/v1/email/Messages", json={"folderId": inbox, "size": 200}, headers=headers)
-        states = {i["Id"]: i[check[0]] for i in listed.json()["Items"] if i["Id"] in pair}
-        assert states == dict.fromkeys(pair, check[1])
+        states = {i["Id"]: i[flag] for i in listed.json()["Items"] if i["Id"] in pair}
+        assert states == dict.fromkeys(pair, value)
 
     # 7: the attachment of a letter, by folder, message and file name.
     invite = await deliver(
