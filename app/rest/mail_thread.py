@@ -33,6 +33,7 @@ from app.rest.mail_thread_dto import (
     FETCH,
     THREAD,
     THREADS,
+    draft_dto,
     thread_answer,
     thread_dtos,
     thread_input,
@@ -125,7 +126,7 @@ async def get_draft(request: Request) -> Response:
     viewer = await viewer_of(request, CREATE)
     given = {**dict(request.query_params), **await body_of(request)}
     record = threads.draft_thread(viewer, as_str(given.get("id"), "id"), as_str(given.get("name"), "name"))
-    return await thread_answer(loaders_of(request, viewer), viewer, record)
+    return json_response(draft_dto(record))
 
 
 async def save(request: Request) -> Response:
@@ -162,7 +163,8 @@ async def fetch_default(request: Request) -> Response:
     viewer = await viewer_of(request, READ)
     given = {**dict(request.query_params), **await body_of(request)}
     page = as_int(given.get("page"), "page") or 0
-    size = as_int(given.get("size"), "size") or 20
+    size = as_int(given.get("size"), "size")
+    size = 20 if size is None else size
     if page < 0:
         raise BadUserInput("page cannot be negative", argument="page")
     async with services_of(request).db.read() as session:

@@ -148,6 +148,25 @@ async def thread_dtos(loaders: Loaders, viewer: Viewer, records: list[MailThread
     return out
 
 
+def draft_dto(record: MailThreadRecord) -> dict[str, Any]:
+    """An unsaved thread: nobody follows it, nothing is attached or posted yet. (Its id may name
+    someone's saved thread; what that thread holds is not this draft's to show.)"""
+    counters = dict.fromkeys(
+        (
+            "has_message",
+            "message_attachment_count",
+            "message_has_error",
+            "message_has_error_counter",
+            "message_has_sms_error",
+            "message_is_follower",
+            "message_needaction",
+            "message_needaction_counter",
+        ),
+        0,
+    )
+    return {"attachments": [], "followers": [], **counters, "id": record.id, "name": record.name}
+
+
 async def thread_answer(loaders: Loaders, viewer: Viewer, record: MailThreadRecord) -> Any:
     """One thread as the answer of an operation."""
     return json_response((await thread_dtos(loaders, viewer, [record]))[0])

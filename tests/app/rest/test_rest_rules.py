@@ -107,6 +107,12 @@ async def test_mail_thread_isolation_and_permissions(db: Database, http: httpx.A
         assert (reply.status_code, reply.json()["code"]) == (403, "FORBIDDEN"), (method, path)
     too_big = await http.post("/mail_threads/fetch_default", json={"size": 201}, headers={"Authorization": token})
     assert too_big.status_code == 400
+    for size in (0, 201):
+        reply = await http.post("/mail_threads/fetch_default", json={"size": size}, headers={"Authorization": token})
+        assert (reply.status_code, reply.json()["code"]) == (400, "BAD_USER_INPUT")
+    # A draft named like someone else's thread shows nothing of that thread.
+    draft = await http.get(f"/mail_threads/get_draft?id={theirs}", headers={"Authorization": token})
+    assert (draft.json()["followers"], draft.json()["attachments"], draft.json()["id"]) == ([], [], theirs)
     bad_sort = await http.post(
         "/mail_threads/fetch_default", json={"sort": "nope,up"}, headers={"Authorization": token}
     )
