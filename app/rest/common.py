@@ -180,6 +180,17 @@ def as_int(value: Any, name: str, *, required: bool = False) -> int | None:
     raise BadUserInput(f"{name} must be an integer", argument=name)
 
 
+def as_ids(value: Any, name: str) -> list[int]:
+    """Integer ids: a JSON array of them, or one."""
+    ids: list[int] = []
+    for item in as_list(value, name):
+        ident = as_int(item, name)
+        if ident is None:
+            raise BadUserInput(f"{name} holds an empty id", argument=name)
+        ids.append(ident)
+    return ids
+
+
 def as_bool(value: Any, name: str, *, default: bool | None = None) -> bool | None:
     """A boolean (also 0/1 and "true"/"false", as form posts send them); null is ``default``."""
     if value is None:

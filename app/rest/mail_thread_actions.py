@@ -13,7 +13,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.rest.common import as_int, as_list, as_object, as_str, json_response, loaders_of, services_of, viewer_of
+from app.rest.common import (
+    as_ids,
+    as_list,
+    as_object,
+    as_str,
+    json_response,
+    loaders_of,
+    services_of,
+    viewer_of,
+)
 from app.rest.mail_thread import CREATE, KEY, READ, UPDATE, body_of, key_of, op
 from app.rest.mail_thread_dto import POST_EXTRA, THREAD, TRACKING, staged_ids, thread_answer
 from resolvers import posting, threads, tracking
@@ -29,7 +38,7 @@ async def _after(request: Request, viewer: Viewer, key: str) -> Response:
 
 
 def _ids(value: Any, name: str) -> list[str]:
-    return [str(as_int(v, name, required=True)) for v in as_list(value, name)]
+    return [str(ident) for ident in as_ids(value, name)]
 
 
 async def mail_message_post(request: Request) -> Response:

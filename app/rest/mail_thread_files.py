@@ -89,7 +89,7 @@ async def _upload(request: Request) -> bytes:
         await file.close()
 
 
-async def _import(request: Request) -> tuple[dict[str, Any], int]:
+async def _import(request: Request) -> dict[str, Any]:
     viewer = await viewer_of(request, CREATE)
     data = await _upload(request)
     services = services_of(request)
@@ -99,18 +99,18 @@ async def _import(request: Request) -> tuple[dict[str, Any], int]:
     result["error_report_url"] = (
         sign_file(services.links, GENERATED, report["id"], viewer.user_id).url if report else None
     )
-    return result, viewer.user_id
+    return result
 
 
 async def import_data(request: Request) -> Response:
     """Import threads from the sheet ``file``: created, updated, failed and why."""
-    result, _ = await _import(request)
+    result = await _import(request)
     return json_response(result)
 
 
 async def import_data2(request: Request) -> Response:
     """The same; when rows failed the answer is the sheet of failed rows with their reasons."""
-    result, _ = await _import(request)
+    result = await _import(request)
     if result["error_report_url"]:
         return _redirect(request, result["error_report_url"])
     return json_response(result)

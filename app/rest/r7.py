@@ -20,6 +20,7 @@ from app.files import content_disposition, safe_media_type
 from app.rest import r7_schemas as s
 from app.rest.common import (
     as_bool,
+    as_ids,
     as_int,
     as_list,
     as_object,
@@ -64,8 +65,7 @@ async def _object(request: Request) -> dict[str, Any]:
 
 
 def _ids(body: dict[str, Any]) -> list[int]:
-    values = as_list(field(body, "Ids"), "Ids") or as_list(field(body, "Id"), "Id")
-    return [as_int(v, "Ids", required=True) for v in values]  # type: ignore[misc]
+    return as_ids(field(body, "Ids"), "Ids") or as_ids(field(body, "Id"), "Id")
 
 
 def _addresses(value: Any, name: str) -> list[str]:
@@ -177,7 +177,7 @@ async def send(request: Request) -> Response:
 
 def _query(context: dict[str, Any]) -> MessageQuery:
     """SearchContext as a MessageQuery: "" and null leave a filter out."""
-    labels = [as_int(v, "Labels", required=True) for v in as_list(field(context, "Labels"), "Labels")]
+    labels = as_ids(field(context, "Labels"), "Labels")
     return MessageQuery(
         query=as_str(field(context, "Query"), "Query"),
         subject=as_str(field(context, "Subject"), "Subject"),
@@ -275,12 +275,14 @@ async def attachment(request: Request) -> Response:
     """The bytes of the attachment FileName of message Id (or Ids) in folder folderId."""
     viewer = await viewer_of(request, READ)
     params = dict(request.query_params.items())
-    message = as_int(field(params, "Id") or field(params, "Ids"), "Id", required=True)
+    message = as_ids(field(params, "Id") or field(params, "Ids"), "Id")
+    if len(message) != 1:
+        raise BadUserInput("Id names one message", argument="Id")
     file_name = as_str(field(params, "FileName"), "FileName")
     if not file_name:
         raise BadUserInput("FileName is required", argument="FileName")
     async with services_of(request).db.read() as session:
-        rec, data = await attachment_by_name(session, viewer, message, file_name, _folder(params))  # type: ignore[arg-type]
+        rec, data = await attachment_by_name(session, viewer, message[0], file_name, _folder(params))
     return Response(
         data,
         headers={
