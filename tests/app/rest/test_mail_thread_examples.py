@@ -85,6 +85,9 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
     draft = await http.get("/mail_threads/get_draft", params={"name": "Новая"}, headers={"Authorization": token})
     assert assert_thread(draft.json())["name"] == "Новая" and draft.json()["has_message"] == 0
     assert (await send(http, "GET", f"/mail_threads/{draft.json()['id']}", token)).status_code == 404
+    # The document sends get_draft's example as a body on GET: that works too.
+    raw_draft = assert_thread((await send(http, "GET", "/mail_threads/get_draft", token, ex.THREAD_TEXT)).json())
+    assert raw_draft["name"] == "" and raw_draft["id"] != draft.json()["id"]
 
     # Update (PUT) and save: a tracked change is posted to the followers.
     renamed = await send(http, "PUT", f"/mail_threads/{key}", token, thread_text(id=key, name="Договор №2"))
@@ -93,6 +96,7 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
     assert assert_thread(saved.json())["name"] == "Договор №3" and saved.json()["has_message"] == 1
     seen = assert_thread((await send(http, "GET", f"/mail_threads/{key}", filip_token)).json())
     assert seen["message_needaction_counter"] == 2 and seen["message_is_follower"] == 1
+    assert (await send(http, "POST", "/mail_threads/save", token, ex.THREAD_TEXT)).status_code == 400  # no name
     new = await send(http, "POST", "/mail_threads/save", token, thread_text(name="Счёт"))
     assert assert_thread(new.json())["id"] != key
 
@@ -102,6 +106,8 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
     post = post.replace('"name" : null', '"name" : null, "body" : "Подписан"')
     posted = await send(http, "POST", "/mail_threads/mail_message_post", token, post)
     assert assert_thread(posted.json())["id"] == key
+    refused = await send(http, "POST", f"/mail_threads/{key}/message_notify", token, ex.THREAD_TEXT)
+    assert (refused.status_code, refused.json()["code"]) == (400, "BAD_USER_INPUT")  # nobody to notify
     notify = thread_text(id=key).replace(
         '"name" : null', f'"name" : null, "body" : "Срочно", "partner_ids" : [{filip.id}]'
     )
@@ -126,6 +132,8 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
     assert (await send(http, "GET", f"/mail_threads/{key}", filip_token)).json()["message_needaction_counter"] == 6
 
     # process_attachments_for_post: a staged upload becomes the thread's.
+    nothing = await send(http, "POST", f"/mail_threads/{key}/process_attachments_for_post", token, ex.THREAD_TEXT)
+    assert assert_thread(nothing.json())["attachments"] == []
     staged = await upload(me, "Акт.pdf", b"%PDF-1.4 act")
     body = thread_text(attachments=[int(staged["id"])])
     handed = assert_thread(

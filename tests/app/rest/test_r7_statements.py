@@ -35,7 +35,8 @@ async def test_listing_statements_do_not_grow_with_the_page(db: Database, http: 
             answer = await http.post("/api/v1/email/Messages", json={"folderId": inbox, "size": size}, headers=headers)
         assert answer.status_code == 200 and len(answer.json()["Items"]) == size
         counts.append(len(statements))
-    assert counts[0] == counts[1], counts
+    # Sign-in, the folder, the page, then bodies, labels, files, thread counters, answered and answers.
+    assert counts[0] == counts[1] <= 10, counts
     items = answer.json()["Items"]
     assert sum(1 for i in items if i["Attachments"]) == 15 and sum(1 for i in items if i["Labels"]) == 20
     assert sum(1 for i in items if i["ParentId"]) == 29 and sum(1 for i in items if i["HasChildren"]) == 29
