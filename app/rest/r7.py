@@ -156,6 +156,7 @@ async def send(request: Request) -> Response:
     body = await _object(request)
     draft = as_int(field(body, "Id"), "Id")
     files = field(body, "Attachments")
+    # Attachments[].Id: staged uploads, or the draft's own files (R7's FileId names its Disk file: not used).
     compose = Compose(
         draft_id=str(draft) if draft else None,
         subject=as_str(field(body, "Subject"), "Subject"),
@@ -166,7 +167,10 @@ async def send(request: Request) -> Response:
         bcc=_addresses(field(body, "Bcc"), "Bcc"),
         attachment_ids=None
         if files is None
-        else [str(as_int(field(as_object(a, "Attachments"), "Id"), "Attachments.Id", required=True)) for a in files],
+        else [
+            str(as_int(field(as_object(a, "Attachments"), "Id"), "Attachments.Id", required=True))
+            for a in as_list(files, "Attachments")
+        ],
     )
     services = services_of(request)
     message_id = await sending.send_unit(services.db, services, viewer, compose)
