@@ -59,7 +59,8 @@ async def viewer_of(request: Request, permission: ApiPermission) -> Viewer:
     """The signed-in viewer, when the token (``Authorization: <token>`` or ``Bearer <token>``)
     carries ``permission``: UNAUTHENTICATED without a live token, FORBIDDEN without the permission."""
     token = bearer_token(request.headers.get("authorization"))
-    viewer = await viewer_for_token(services_of(request).db, token) if token else None
+    services = services_of(request)
+    viewer = await viewer_for_token(services.db, token, services.tokens) if token else None
     if viewer is None:
         raise Unauthenticated("sign in first: send Authorization: <token>")
     return viewer.require(permission)
@@ -127,12 +128,14 @@ def parse_datetime(value: Any, name: str) -> datetime | None:
 
 
 def endpoint(handler: Handler, error_body: ErrorBody) -> Handler:
-    """``handler`` with domain errors answered by their status and ``error_body``; anything
-    else is logged and answered 500 with a request id, never a trace."""
+    """``handler`` with its reads on one connection, domain errors answered by their status and
+    ``error_body``; anything else is logged and answered 500 with a request id, never a trace."""
 
     async def run(request: Request) -> Response:
         try:
-            return await handler(request)
+            # The request's reads share one connection, given back before the answer is sent.
+            async with services_of(request).db.request():
+                return await handler(request)
         except MailgateError as error:
             status = STATUS.get(error.code, 500)
             headers = {}

@@ -22,7 +22,7 @@ from app.rest.operation import path_param, query_param
 from db.models import ApiPermission
 from resolvers import import_jobs
 from resolvers.blobs import read_blob
-from resolvers.drafts import attachments_for
+from resolvers.compose import attachments_for
 from resolvers.errors import BadUserInput, not_found
 from resolvers.generated_files import sign_file
 from resolvers.import_jobs import ImportJobRecord
@@ -50,10 +50,6 @@ def _format(value: str | None, allowed: tuple[str, ...]) -> str:
     return allowed[0]
 
 
-def _query_params(q: ThreadQuery) -> dict[str, Any]:
-    return {k: getattr(q, k) for k in ThreadQuery.__slots__ if getattr(q, k) is not None}
-
-
 async def import_template(request: Request) -> Response:
     """An empty sheet with the columns an import reads (srfimporttag "csv" for CSV)."""
     viewer = await viewer_of(request, READ)
@@ -74,7 +70,7 @@ async def export_data(request: Request) -> Response:
     fmt = _format(request.query_params.get("srfexporttag"), ("XLSX", "CSV"))
     name = f"mail-threads.{SHEET_EXTENSIONS[fmt]}"
     links = services_of(request).links
-    return _redirect(request, sign_file(links, EXPORT, name, viewer.user_id, {"f": fmt, "q": _query_params(q)}).url)
+    return _redirect(request, sign_file(links, EXPORT, name, viewer.user_id, {"f": fmt, "q": q.as_params()}).url)
 
 
 async def _upload(request: Request) -> bytes:
@@ -166,7 +162,7 @@ async def report(request: Request) -> Response:
     given = as_object(await json_body(request, empty={}), "body")
     fmt = _format(request.query_params.get("srfcontenttype"), ("PDF", "XLSX"))
     name = f"mail-thread-report.{fmt.lower()}"
-    params = {"f": fmt, "q": _query_params(thread_filter(given))}
+    params = {"f": fmt, "q": thread_filter(given).as_params()}
     return _redirect(request, sign_file(services_of(request).links, REPORT, name, viewer.user_id, params).url)
 
 

@@ -38,7 +38,7 @@ from app.rest.r7_message import r7_date, r7_messages
 from db.models import ApiPermission
 from resolvers import auth, bulk, sending
 from resolvers.attachment_bytes import attachment_by_name
-from resolvers.drafts import Compose, own_message
+from resolvers.compose import Compose, own_message
 from resolvers.errors import BadUserInput, not_found
 from resolvers.messages import MessageOrdering, MessageQuery, OrderField, list_messages
 from resolvers.records import UserRecord
@@ -129,7 +129,7 @@ async def login(request: Request) -> Response:
     services = services_of(request)
     client = request.client.host if request.client else None
     tokens = await auth.login(services.db, name, password, services.auth, client=client)
-    viewer = await auth.viewer_for_token(services.db, tokens.access_token)
+    viewer = await auth.viewer_for_token(services.db, tokens.access_token, services.tokens)
     agent = request.headers.get("user-agent", "")
     data = {
         "Tokens": {
