@@ -131,3 +131,19 @@ async def test_mail_thread_isolation_and_permissions(db: Database, http: httpx.A
 )
 def test_trailing_commas_are_dropped_outside_strings(given: str, expected: str) -> None:
     assert strip_trailing_commas(given) == expected
+
+
+async def test_r7_login_is_throttled_like_graphql_login(db: Database, http: httpx.AsyncClient) -> None:
+    await make_user(db, "user_test")
+    statuses = []
+    for _ in range(6):
+        reply = await http.post("/api/v2/auth/Login", json={"Login": "user_test", "Password": "wrong"})
+        statuses.append(reply.status_code)
+    assert statuses == [401] * 5 + [429]
+    assert reply.json()["Error"]["Code"] == "RATE_LIMITED" and int(reply.headers["retry-after"]) > 0
+    # Locked even with the right password, through GraphQL as well: one rule, one count.
+    right = await http.post("/api/v2/auth/Login", json={"Login": "user_test", "Password": "TestPassword"})
+    assert right.status_code == 429
+    assert await Client(http).error_codes(
+        'mutation { login(login: "user_test", password: "TestPassword") { accessToken } }'
+    ) == ["RATE_LIMITED"]
