@@ -24,6 +24,7 @@ from app.limits import RequestSizeLimit
 from app.metrics import Metrics, metrics_endpoint
 from app.oplog import RecordOperation
 from app.proxies import TrustedProxies, parse_networks
+from app.rest import rest_routes
 from app.services import make_services
 from app.settings import Settings, get_settings
 from app.startup import log_startup
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/files/message/{ident:int}", download_message),
             *file_routes(),
             graphiql_assets(),
+            *rest_routes(),
         ],
         lifespan=lifespan,
     )

@@ -31,9 +31,9 @@ from db.models import ImportJob, table_of
 from db.reads import outside_request
 from db.types import utcnow
 from resolvers.errors import MailgateError, not_found, parse_id
-from resolvers.generated_files import UPLOAD, read_file, remove_file
+from resolvers.generated_files import UPLOAD, read_file, remove_file, store_file
 from resolvers.services import Services
-from resolvers.thread_sheets import ThreadImport, data_rows, header_row, open_sheet
+from resolvers.thread_sheets import ThreadImport, column_fields, data_rows, header_row, open_sheet
 from resolvers.viewer import Viewer
 
 log = logging.getLogger("mailgate.imports")
@@ -142,6 +142,27 @@ def start_job(
     )
     tasks[job.id] = task
     task.add_done_callback(lambda _t: tasks.pop(job.id, None))
+
+
+async def start_import(
+    services: Services,
+    viewer: Viewer,
+    data: bytes,
+    *,
+    mapping: dict[str, str] | None,
+    domain: str,
+    publish: Publish | None = None,
+) -> ImportJobRecord:
+    """startMailThreadImport: a sheet that cannot work fails now; else it is stored and
+    imported in the background, and the QUEUED job is returned."""
+    column_fields(header_row(open_sheet(data)[1]), mapping)
+    async with services.db.write() as session:
+        upload = await store_file(
+            session, viewer.user_id, UPLOAD, "import", "application/octet-stream", data, REPORT_TTL
+        )
+        job = await create_job(session, viewer)
+    start_job(services, viewer, job, upload.id, mapping=mapping, domain=domain, publish=publish)
+    return job
 
 
 async def _run(

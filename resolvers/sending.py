@@ -14,10 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, SentRequest, table_of
 from db.types import utcnow
+from db.units import run_write
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.compose import Compose, Composed, build, compose_message, own_draft
 from resolvers.drafts import destroy_message
@@ -25,6 +28,7 @@ from resolvers.errors import BadUserInput
 from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, store_message
+from resolvers.outbox import nudge
 from resolvers.records import MessageRecord, UserRecord
 from resolvers.services import Services
 from resolvers.thread_store import insert_thread
@@ -202,3 +206,22 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
     await queue_external(session, sent_id, routes, composed)
     await settle(session, viewer, composed, sent_id, key)
     return sent_id
+
+
+async def send_unit(db: Database, services: Services, viewer: Viewer, c: Compose) -> int:
+    """sendMessage as one unit of work, then the relay is woken; the id of the sender's copy.
+
+    Two requests with one idempotency key at once: the one that loses the race on the
+    key answers what the other one committed."""
+    try:
+        message_id = await run_write(db, lambda session: send_message(session, services, viewer, c))
+    except IntegrityError:
+        if c.idempotency_key is None:
+            raise
+        async with db.read() as session:
+            first = await earlier_send(session, viewer, c.idempotency_key)
+        if first is None:
+            raise
+        message_id = first
+    nudge(services)
+    return message_id

@@ -351,3 +351,12 @@ class ThreadImport:
             padded = (cells + [""] * width)[:width]
             self._report.append([*padded, f"{error.column}: {error.message}" if error.column else error.message])
         self._failed = []
+
+
+async def import_sheet(db: Database, viewer: Viewer, data: bytes, *, domain: str, link_ttl: int) -> ImportOutcome:
+    """importMailThreads: every row of an XLSX or CSV sheet with the template's columns.
+    The failed rows' report is kept at least as long as a link to it lives (and an hour)."""
+    fmt, rows = open_sheet(data)
+    job = ThreadImport(db, viewer, header_row(rows), fmt)
+    await job.run(data_rows(rows), domain=domain)
+    return await job.finish(max(link_ttl, 3600))

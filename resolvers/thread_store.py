@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from db.models import Attachment, ChangeKind, Follower, MailThread, Message, TrackingSnapshot, table_of
 from db.types import utcnow
+from db.units import run_write
 from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.errors import BadUserInput, Conflict, NotFound, parse_ids
@@ -259,3 +262,24 @@ async def delete_thread(session: AsyncSession, viewer: Viewer, thread_id: str) -
     await session.execute(delete(F).where(F.c.thread_id == thread.id))
     await session.execute(delete(T).where(T.c.id == thread.id))
     return True
+
+
+def key_taken() -> Conflict:
+    """Two requests took one key at once: the other one committed first."""
+    return Conflict("a mail thread with this id exists already")
+
+
+async def create_thread_unit(db: Database, viewer: Viewer, data: ThreadInput) -> MailThreadRecord:
+    """createMailThread as one unit of work: a key taken by a concurrent request is a CONFLICT."""
+    try:
+        return await run_write(db, lambda session: create_thread(session, viewer, data))
+    except IntegrityError as exc:
+        raise key_taken() from exc
+
+
+async def save_thread_unit(db: Database, viewer: Viewer, data: ThreadInput, *, domain: str) -> MailThreadRecord:
+    """saveMailThread as one unit of work: a key taken by a concurrent request is a CONFLICT."""
+    try:
+        return await run_write(db, lambda session: save_thread(session, viewer, data, domain=domain))
+    except IntegrityError as exc:
+        raise key_taken() from exc

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from strawberry.file_uploads import Upload
 
 from db.models import ApiPermission
 from db.units import run_write
-from resolvers import drafts, outbox, sending, uploads
+from resolvers import drafts, sending, uploads
 from resolvers.compose import own_message
 from schema.context import Info
 from schema.inputs import DraftInput, SendMessageInput
@@ -37,20 +36,7 @@ class SendMutation:
         viewer = info.context.require(ApiPermission.CREATE)
         services = info.context.services
         compose = input.to_compose()
-        try:
-            message_id = await run_write(
-                info.context.db, lambda session: sending.send_message(session, services, viewer, compose)
-            )
-        except IntegrityError:
-            # Two requests with one idempotency key at once: the other one committed first.
-            if compose.idempotency_key is None:
-                raise
-            async with info.context.db.read() as session:
-                first = await sending.earlier_send(session, viewer, compose.idempotency_key)
-            if first is None:
-                raise
-            message_id = first
-        outbox.nudge(services)
+        message_id = await sending.send_unit(info.context.db, services, viewer, compose)
         return await _message(info, message_id)
 
     @strawberry.mutation(description="Create a draft, or update the draft named by input.id. (CREATE)")

@@ -18,20 +18,11 @@ from strawberry.scalars import JSON
 
 from db.models import ApiPermission
 from resolvers import import_jobs
-from resolvers.generated_files import UPLOAD, sign_file, store_file
+from resolvers.generated_files import sign_file
 from resolvers.import_jobs import ImportJobRecord, job_topic
 from resolvers.links import LinkSigner
 from resolvers.printing import REPORT, print_link
-from resolvers.thread_sheets import (
-    SHEET_EXTENSIONS,
-    SHEET_MIME_TYPES,
-    ThreadImport,
-    check_mapping,
-    column_fields,
-    data_rows,
-    header_row,
-    open_sheet,
-)
+from resolvers.thread_sheets import SHEET_EXTENSIONS, SHEET_MIME_TYPES, check_mapping, import_sheet
 from resolvers.threads import get_thread
 from resolvers.viewer import Viewer
 from schema.context import Info
@@ -144,10 +135,9 @@ class ThreadFilesMutation:
             data = await read_upload(info.context, file)
         finally:
             await close_upload(file)
-        fmt, rows = open_sheet(data)
-        job = ThreadImport(info.context.db, viewer, header_row(rows), fmt)
-        await job.run(data_rows(rows), domain=info.context.services.mail_domain)
-        outcome = await job.finish(max(info.context.links.ttl, 3600))
+        outcome = await import_sheet(
+            info.context.db, viewer, data, domain=info.context.services.mail_domain, link_ttl=info.context.links.ttl
+        )
         return import_result(info.context.links, viewer.user_id, outcome.as_json())
 
     @strawberry.mutation(
@@ -164,19 +154,11 @@ class ThreadFilesMutation:
             data = await read_upload(info.context, file)
         finally:
             await close_upload(file)
-        column_fields(header_row(open_sheet(data)[1]), mapping)  # a sheet that cannot work fails now
-        db = info.context.db
-        async with db.write() as session:
-            upload = await store_file(
-                session, viewer.user_id, UPLOAD, "import", "application/octet-stream", data, import_jobs.REPORT_TTL
-            )
-            job = await import_jobs.create_job(session, viewer)
         bus = info.context.events
-        import_jobs.start_job(
+        job = await import_jobs.start_import(
             info.context.services,
             viewer,
-            job,
-            upload.id,
+            data,
             mapping=mapping,
             domain=info.context.services.mail_domain,
             publish=bus.publish if bus is not None else None,

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Optional
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from strawberry.scalars import JSON
 
 from db.models import ApiPermission
 from db.units import run_write
 from resolvers import posting, thread_store, tracking
 from resolvers.compose import own_message
-from resolvers.errors import Conflict
 from resolvers.records import MailThreadRecord
 from resolvers.viewer import Viewer
 from schema.context import Info
@@ -40,11 +38,6 @@ async def _message(info: Info, viewer: Viewer, message_id: int) -> Message:
     return (await messages_of(info, [rec]))[0]
 
 
-def _taken(exc: IntegrityError) -> Conflict:
-    """Two requests took one key at once: the other one committed first."""
-    return Conflict("a mail thread with this id exists already")
-
-
 def _thread(rec: MailThreadRecord) -> MailThread:
     return MailThread.from_record(rec)
 
@@ -54,13 +47,7 @@ class ThreadMutation:
     @strawberry.mutation(description="The creator becomes a follower. A taken id is a CONFLICT. (CREATE)")
     async def create_mail_thread(self, info: Info, input: MailThreadInput) -> MailThread:
         viewer = info.context.require(CREATE)
-        try:
-            rec = await run_write(
-                info.context.db, lambda session: thread_store.create_thread(session, viewer, input.to_input())
-            )
-        except IntegrityError as exc:
-            raise _taken(exc) from exc
-        return _thread(rec)
+        return _thread(await thread_store.create_thread_unit(info.context.db, viewer, input.to_input()))
 
     @strawberry.mutation(
         description="Changes to tracked fields are posted to the thread as a tracking message. (UPDATE)"
@@ -83,14 +70,7 @@ class ThreadMutation:
     async def save_mail_thread(self, info: Info, input: MailThreadInput) -> MailThread:
         viewer = info.context.require(CREATE)
         domain = info.context.services.mail_domain
-        try:
-            rec = await run_write(
-                info.context.db,
-                lambda session: thread_store.save_thread(session, viewer, input.to_input(), domain=domain),
-            )
-        except IntegrityError as exc:
-            raise _taken(exc) from exc
-        return _thread(rec)
+        return _thread(await thread_store.save_thread_unit(info.context.db, viewer, input.to_input(), domain=domain))
 
     @strawberry.mutation(
         description=("Delete a mail thread: its followers go; its messages stay, without a thread. (DELETE)")

@@ -68,7 +68,7 @@ async def test_each_operation_leaves_one_log_line_with_what_an_operator_needs(
         "operation_type": "query",
         "viewer_id": ann.id,
         "error_codes": [],
-        "executor": "generic",
+        "executor": "compiled",  # a query runs on its compiled plan
     }
     assert {key: getattr(first, key) for key in expected} == expected
     assert first.duration_ms >= 0  # type: ignore[attr-defined]
