@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
+from resolvers.conversation_assign import assign_conversation
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
 from resolvers.search import index_message
@@ -80,6 +81,11 @@ class NewMessage:
     size: int = 0
     raw_sha256: str | None = None
     author_id: int | None = None
+    #: The owner's conversation when the caller chose it; None: ``store_message`` assigns one
+    #: (resolvers/conversation_assign.py).
+    conversation_id: int | None = None
+    #: The text/calendar invitation it carries (resolvers/invitations.invite_of), if any.
+    invite: dict[str, Any] | None = None
 
 
 def new_message_id(domain: str) -> str:
@@ -147,10 +153,25 @@ async def store_message(
     arrivals); without, both happen here.
     """
     now = utcnow()
+    message_id_header = new.message_id_header or new_message_id(domain)
+    # Not written back to ``new``: callers store one NewMessage for several owners.
+    conversation_id = new.conversation_id
+    if conversation_id is None:
+        conversation_id = await assign_conversation(
+            session,
+            owner_id,
+            subject=new.subject,
+            date=new.date or now,
+            message_id=message_id_header,
+            in_reply_to=new.in_reply_to,
+            references=new.references,
+            thread_id=new.thread_id,
+        )
     row = {
         "owner_id": owner_id,
         "folder_id": folder_id,
         "thread_id": new.thread_id,
+        "conversation_id": conversation_id,
         "kind": new.kind,
         **header_columns(new),
         "date": new.date or now,
@@ -168,7 +189,7 @@ async def store_message(
         "read_receipt_requested": new.read_receipt_requested,
         "has_attachments": any(not a.is_inline for a in new.attachments),
         "size": new.size,
-        "message_id_header": new.message_id_header or new_message_id(domain),
+        "message_id_header": message_id_header,
         "in_reply_to": new.in_reply_to,
         "references": list(new.references),
         "external_id": new.external_id,
@@ -178,6 +199,7 @@ async def store_message(
         "tracking_values": list(new.tracking_values),
         "raw_sha256": new.raw_sha256,
         "author_id": new.author_id,
+        "invite": new.invite,
     }
     messages = table_of(Message)
     message_id = int((await session.execute(insert(messages).values(row).returning(messages.c.id))).scalar_one())

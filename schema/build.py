@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.conversations import ConversationMutation, ConversationQuery
 from schema.errors import ErrorCodes, log_unexpected
 from schema.import_mutations import ImportMutation
 from schema.limits import introspection_depth_rule
@@ -38,7 +39,7 @@ from schema.types.user import User
 ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
 
 #: Each area of the contract adds its queries and mutations here.
-QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery, ThreadFilesQuery)
+QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery, ThreadFilesQuery, ConversationQuery)
 Query = merge_types("Query", QUERIES)
 
 MUTATIONS: tuple[type, ...] = (
@@ -48,6 +49,7 @@ MUTATIONS: tuple[type, ...] = (
     SendMutation,
     ThreadMutation,
     ThreadFilesMutation,
+    ConversationMutation,
 )
 Mutation = merge_types("Mutation", MUTATIONS)
 

@@ -47,12 +47,15 @@ class Message(SQLModel, table=True):
         Index("ix_messages_owner_thread", "owner_id", "thread_id"),
         Index("ix_messages_owner_msgid", "owner_id", "message_id_header"),
         Index("ix_messages_owner_inreplyto", "owner_id", "in_reply_to"),
+        Index("ix_messages_conversation", "conversation_id", "date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", nullable=False, ondelete="CASCADE")
     folder_id: int = Field(foreign_key="folders.id", nullable=False)
     thread_id: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    #: The owner's conversation (db.models.conversations); set on arrival, never changes.
+    conversation_id: int | None = Field(default=None)
     kind: str = Field(default=MessageKind.EMAIL, sa_column=Column(String(16), nullable=False))
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     preview: str = Field(default="", sa_column=Column(String(200), nullable=False))
@@ -95,6 +98,9 @@ class Message(SQLModel, table=True):
     raw_sha256: str | None = Field(default=None, foreign_key="blobs.sha256")
     #: The author of a COMMENT or NOTIFICATION.
     author_id: int | None = Field(default=None, foreign_key="users.id")
+    #: A text/calendar invitation carried by the message: {"uid", "method", "summary", "start",
+    #: "end", "location", "organizer", "attendees", "sequence"}; None when it carries none.
+    invite: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class MessageBody(SQLModel, table=True):

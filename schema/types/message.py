@@ -78,6 +78,9 @@ class Message:
     external_id: str | None
     event_invite_status: InviteStatus
     delivery_status: DeliveryStatus
+    conversation_id: strawberry.ID = strawberry.field(
+        description="The owner's conversation this message is in (see Query.conversation); never changes."
+    )
     _rec: strawberry.Private[MessageRecord]
     _pre: strawberry.Private[Prefetched]
 
@@ -114,6 +117,7 @@ class Message:
             external_id=rec.external_id,
             event_invite_status=InviteStatus(rec.event_invite_status),
             delivery_status=DeliveryStatus(rec.delivery_status),
+            conversation_id=strawberry.ID(str(rec.conversation_id)),
             _rec=rec,
             _pre=pre,
         )
