@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
+from resolvers.contacts import collect
 from resolvers.conversation_assign import assign_conversation
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
@@ -138,6 +139,17 @@ def people_of(new: NewMessage) -> list[str]:
     return [new.sender.display(), *(a.display() for a in new.to + new.cc)]
 
 
+async def collect_contacts(session: AsyncSession, owner_id: int, new: NewMessage, when: datetime) -> None:
+    """The owner's address book counts the mail: recipients of what they sent, the sender of what they got."""
+    if new.kind != "EMAIL" or new.is_draft:
+        return
+    if new.was_sent:
+        pairs = [(a.name, a.address) for a in new.to + new.cc + new.bcc]
+        await collect(session, owner_id, written=pairs, when=when, own_address=new.sender.address)
+    else:
+        await collect(session, owner_id, received=[(new.sender.name, new.sender.address)], when=when)
+
+
 async def store_message(
     session: AsyncSession,
     owner_id: int,
@@ -230,6 +242,7 @@ async def store_message(
             [{"message_id": message_id, "label_id": lid} for lid in new.label_ids],
         )
     await index_message(session, message_id, subject=new.subject, body=new.body, people=people_of(new))
+    await collect_contacts(session, owner_id, new, row["date"])
     own = deltas is None
     deltas = deltas or CounterDeltas()
     deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)

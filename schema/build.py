@@ -24,6 +24,7 @@ from schema.import_mutations import ImportMutation
 from schema.limits import introspection_depth_rule
 from schema.mailbox_mutations import MailboxMutation
 from schema.mutation import AuthMutation
+from schema.people import PeopleMutation, PeopleQuery
 from schema.query import Query as ReadQuery
 from schema.send_mutations import SendMutation
 from schema.subscriptions import StreamErrorCodes, Subscription
@@ -39,7 +40,7 @@ from schema.types.user import User
 ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
 
 #: Each area of the contract adds its queries and mutations here.
-QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery, ThreadFilesQuery, ConversationQuery)
+QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery, ThreadFilesQuery, ConversationQuery, PeopleQuery)
 Query = merge_types("Query", QUERIES)
 
 MUTATIONS: tuple[type, ...] = (
@@ -50,6 +51,7 @@ MUTATIONS: tuple[type, ...] = (
     ThreadMutation,
     ThreadFilesMutation,
     ConversationMutation,
+    PeopleMutation,
 )
 Mutation = merge_types("Mutation", MUTATIONS)
 
