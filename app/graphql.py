@@ -80,7 +80,7 @@ class MailgateGraphQL(GraphQL[Context, None]):
         self.services = services
         self.events = events
 
-    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
+    websocket_adapter_class = TextWebSocketAdapter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -159,5 +159,5 @@ class MailgateGraphQL(GraphQL[Context, None]):
             ]
         return await super().process_result(request, result)
 
-    def encode_json(self, data: Any) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: Any) -> bytes:
         return orjson.dumps(data)

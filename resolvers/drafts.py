@@ -17,9 +17,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mail.addresses import AddressError, parse_addresses
-from app.mail.html import html_to_text, sanitize_html
-from app.mail.mime import Envelope, MimePart, build_email
 from db.models import Attachment, Blob, ChangeKind, Message, MessageBody, MessageLabel, User, table_of
 from db.types import utcnow
 from resolvers.blobs import free_unreferenced
@@ -27,6 +24,9 @@ from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.conversation_summary import note_destroyed
 from resolvers.counters import CounterDeltas
 from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
+from resolvers.formats.addresses import AddressError, parse_addresses
+from resolvers.formats.html import html_to_text, sanitize_html
+from resolvers.formats.mime import Envelope, MimePart, build_email
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import (
     Address,

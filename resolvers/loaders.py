@@ -102,19 +102,19 @@ class Loaders:
 
     async def _folders(self, ids: list[int]) -> list[FolderRecord | None]:
         t = table_of(Folder)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: FolderRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _labels(self, ids: list[int]) -> list[LabelRecord | None]:
         t = table_of(Label)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: LabelRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _messages(self, ids: list[int]) -> list[MessageRecord | None]:
         t = table_of(Message)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: MessageRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
@@ -128,7 +128,7 @@ class Loaders:
 
     async def _attachments(self, ids: list[int]) -> list[AttachmentRecord | None]:
         t = table_of(Attachment)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: AttachmentRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
@@ -148,9 +148,7 @@ class Loaders:
     async def _attachments_by_message(self, ids: list[int]) -> list[list[AttachmentRecord]]:
         t = table_of(Attachment)
         rows = await self._rows(
-            select(t)
-            .where(t.c.message_id.in_(ids), t.c.owner_id == self.viewer_id)  # type: ignore[attr-defined]
-            .order_by(t.c.id)
+            select(t).where(t.c.message_id.in_(ids), t.c.owner_id == self.viewer_id).order_by(t.c.id)
         )
         grouped: dict[int, list[AttachmentRecord]] = defaultdict(list)
         for row in rows:
@@ -174,13 +172,13 @@ class Loaders:
 
     async def _threads(self, ids: list[str]) -> list[MailThreadRecord | None]:
         t = table_of(MailThread)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids)))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(t.c.id.in_(ids)))
         found = {row["id"]: MailThreadRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _followers_by_thread(self, ids: list[str]) -> list[list[FollowerRecord]]:
         t = table_of(Follower)
-        rows = await self._rows(select(t).where(t.c.thread_id.in_(ids)).order_by(t.c.since, t.c.id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(t.c.thread_id.in_(ids)).order_by(t.c.since, t.c.id))
         grouped: dict[str, list[FollowerRecord]] = defaultdict(list)
         for row in rows:
             grouped[row["thread_id"]].append(FollowerRecord.from_row(row))

@@ -25,8 +25,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mail.mbox import MboxReader
-from app.mail.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
 from db.engine import Database
 from db.models import Blob, ChangeKind, Folder, table_of
 from db.types import utcnow
@@ -34,6 +32,8 @@ from resolvers.blobs import sha256_hex
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import MailgateError, not_found, parse_id
+from resolvers.formats.mbox import MboxReader
+from resolvers.formats.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewAttachment, NewMessage, folder_owned_by, store_message
 from resolvers.records import UserRecord

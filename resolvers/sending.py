@@ -44,7 +44,7 @@ from resolvers.users import users_by_email
 from resolvers.viewer import Viewer
 
 M = table_of(Message)
-O = table_of(OutboxEntry)  # type: ignore[attr-defined]  # noqa: E741
+O = table_of(OutboxEntry)  # noqa: E741
 S = table_of(SentRequest)
 
 NO_RELAY = "no SMTP relay is configured (MAILGATE_SMTP_URL), so mail to other servers cannot be sent"

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.demo.corpus import DAYS, LABELS, PASSWORD, USER_FOLDERS, USERS
 from app.demo.model import Mail
 from app.demo.plan import Planner
-from app.mail.mime import Envelope, MimePart, build_email
 from db.engine import Database
 from db.models import ApiPermission, ChangeKind, Folder, MailThread, table_of
 from db.types import utcnow
@@ -24,6 +23,7 @@ from resolvers.blobs import put_blob
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import Conflict
+from resolvers.formats.mime import Envelope, MimePart, build_email
 from resolvers.labels import create_label
 from resolvers.mailbox import list_folders
 from resolvers.mailstore import Address, NewAttachment, NewMessage, store_message

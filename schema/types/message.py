@@ -144,7 +144,7 @@ class Message:
             return None
         pre = self._pre.threads
         if pre is not None and tid in pre:
-            return pre[tid]  # type: ignore[no-any-return]
+            return pre[tid]
         from schema.types.thread import MailThread
 
         return later(info.context.loaders.thread.load(tid), MailThread.maybe)

@@ -24,8 +24,8 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
-from app.mail.html import html_to_text
-from app.mail.invites import invite_status
+from resolvers.formats.html import html_to_text
+from resolvers.formats.invites import invite_status
 
 
 class ParseError(ValueError):
