@@ -78,7 +78,7 @@ async def _by_headers(
             return len(wanted)
         return len(wanted) + 1  # same MailThread
 
-    return int(min(rows, key=rank)[3])  # type: ignore[arg-type]
+    return int(min(rows, key=rank)[3])
 
 
 async def _by_subject(session: AsyncSession, owner_id: int, key: str, date: datetime) -> int | None:
