@@ -27,6 +27,7 @@ from resolvers.errors import BadUserInput, not_found, parse_id, parse_ids
 from resolvers.formats.addresses import AddressError, parse_addresses
 from resolvers.formats.html import html_to_text, sanitize_html
 from resolvers.formats.mime import Envelope, MimePart, build_email
+from resolvers.identities import apply_identity
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import (
     Address,
@@ -68,6 +69,8 @@ class Compose:
     request_read_receipt: bool | None = None
     request_return_receipt: bool | None = None
     idempotency_key: str | None = None
+    #: The identity to send as (resolvers/identities.py): From, Reply-To, Bcc, signature.
+    identity_id: str | None = None
 
 
 def addresses(values: list[str] | None, argument: str) -> list[Address]:
@@ -318,6 +321,11 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
     draft = await own_draft(session, viewer, c.draft_id) if c.draft_id is not None else None
     to, cc, bcc, reply_to = compose_recipients(c, draft)
     body, html = await compose_bodies(session, c, draft)
+    # Identity: From, Reply-To, Bcc and the signature, applied once (resolvers/identities.py).
+    ident = await apply_identity(
+        session, viewer, me, c.identity_id, draft, body=body, html_body=html, reply_to=reply_to, bcc=bcc
+    )
+    body, html, reply_to, bcc = ident.body, ident.html_body, ident.reply_to, ident.bcc
 
     in_reply_to = draft.in_reply_to if draft else None
     references = list(draft.references) if draft else []
@@ -336,7 +344,7 @@ async def save_draft(session: AsyncSession, services: Services, viewer: Viewer, 
 
     new = NewMessage(
         **compose_flags(c, draft),
-        sender=Address(me.email, me.name),
+        sender=ident.sender,
         body=body,
         html_body=html,
         to=to,

@@ -34,6 +34,7 @@ from resolvers.drafts import (
     sender_of,
 )
 from resolvers.errors import BadUserInput
+from resolvers.identities import apply_identity
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, new_message_id, store_message
 from resolvers.records import MessageRecord
@@ -97,6 +98,11 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
 
     # Bodies given replace the draft's; HTML given without text gets its text derived.
     body, html = await compose_bodies(session, c, draft)
+    # Identity: From, Reply-To, Bcc and the signature, applied once (resolvers/identities.py).
+    ident = await apply_identity(
+        session, viewer, me, c.identity_id, draft, body=body, html_body=html, reply_to=reply_to, bcc=bcc
+    )
+    body, html, reply_to, bcc = ident.body, ident.html_body, ident.reply_to, ident.bcc
 
     # The message answered and the message forwarded: named, or remembered by the draft.
     replied = await own_message(session, viewer, c.in_reply_to_id) if c.in_reply_to_id is not None else None
@@ -120,7 +126,7 @@ async def send_message(session: AsyncSession, services: Services, viewer: Viewer
     now = utcnow()
     new = NewMessage(
         **compose_flags(c, draft),
-        sender=Address(me.email, me.name),
+        sender=ident.sender,
         body=body,
         html_body=html,
         to=to,

@@ -72,6 +72,11 @@ class SendMessageInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key returns the first result and sends nothing again."
     )
+    identity_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Send as this identity (From, Reply-To, Bcc, signature put in once); absent: the\n"
+        "draft's identity, else the default identity, else the user's own address.",
+    )
 
 
 @strawberry.input
@@ -88,6 +93,11 @@ class DraftInput:
     in_reply_to_id: strawberry.ID | None = None
     forward_of_id: strawberry.ID | None = None
     important: bool | None = None
+    identity_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Send as this identity (From, Reply-To, Bcc, signature put in once); absent: the\n"
+        "draft's identity, else the default identity, else the user's own address.",
+    )
 
 
 @strawberry.input

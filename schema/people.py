@@ -7,10 +7,11 @@ from typing import Optional
 import strawberry
 
 from db.models import ApiPermission
-from resolvers import contacts
+from resolvers import contacts, identities
+from resolvers.drafts import sender_of
 from resolvers.errors import BadUserInput
 from schema.context import Info
-from schema.types.people import Contact, ContactInput
+from schema.types.people import Contact, ContactInput, Identity, IdentityInput
 
 READ, CREATE, UPDATE, DELETE = ApiPermission.READ, ApiPermission.CREATE, ApiPermission.UPDATE, ApiPermission.DELETE
 
@@ -33,6 +34,12 @@ class PeopleQuery:
         viewer = info.context.require(READ)
         async with info.context.db.read() as session:
             return Contact.from_record(await contacts.get_contact(session, viewer, str(id)))
+
+    @strawberry.field(description="The identities the user sends as, the default first. (READ)")
+    async def identities(self, info: Info) -> list[Identity]:
+        viewer = info.context.require(READ)
+        async with info.context.db.read() as session:
+            return [Identity.from_record(r) for r in await identities.list_identities(session, viewer)]
 
 
 @strawberry.type
@@ -65,3 +72,27 @@ class PeopleMutation:
         viewer = info.context.require(DELETE)
         async with info.context.db.write() as session:
             return await contacts.delete_contact(session, viewer, str(id))
+
+    @strawberry.mutation(
+        description="A new identity; its address must be the user's own or a +alias of it (else\n"
+        "BAD_USER_INPUT). The first identity is the default. (CREATE)"
+    )
+    async def create_identity(self, info: Info, input: IdentityInput) -> Identity:
+        viewer = info.context.require(CREATE)
+        async with info.context.db.write() as session:
+            me = await sender_of(session, viewer)
+            return Identity.from_record(await identities.create_identity(session, viewer, me, input.fields()))
+
+    @strawberry.mutation(description="Change an identity; making it the default makes the others not. (UPDATE)")
+    async def update_identity(self, info: Info, id: strawberry.ID, input: IdentityInput) -> Identity:
+        viewer = info.context.require(UPDATE)
+        async with info.context.db.write() as session:
+            me = await sender_of(session, viewer)
+            rec = await identities.update_identity(session, viewer, me, str(id), input.fields())
+        return Identity.from_record(rec)
+
+    @strawberry.mutation(description="Remove an identity; another one becomes the default if it was. (DELETE)")
+    async def delete_identity(self, info: Info, id: strawberry.ID) -> bool:
+        viewer = info.context.require(DELETE)
+        async with info.context.db.write() as session:
+            return await identities.delete_identity(session, viewer, str(id))

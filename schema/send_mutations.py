@@ -59,6 +59,7 @@ class SendMutation:
             request_read_receipt=input.request_read_receipt,
             request_return_receipt=input.request_return_receipt,
             idempotency_key=input.idempotency_key,
+            identity_id=_id(input.identity_id),
         )
         try:
             async with info.context.db.write() as session:
@@ -91,6 +92,7 @@ class SendMutation:
             in_reply_to_id=_id(input.in_reply_to_id),
             forward_of_id=_id(input.forward_of_id),
             important=input.important,
+            identity_id=_id(input.identity_id),
         )
         async with info.context.db.write() as session:
             message_id = await drafts.save_draft(session, info.context.services, viewer, compose)
