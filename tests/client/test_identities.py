@@ -15,7 +15,7 @@ SEND = """mutation($i: SendMessageInput!) { sendMessage(input: $i) {
   id body htmlBody from { name address } replyTo { address } bcc { address } } }"""
 DRAFT = "mutation($i: DraftInput!) { saveDraft(input: $i) { id body from { address } } }"
 INBOX = "{ messages(first: 20) { nodes { id subject body from { address } replyTo { address } folder { role } } } }"
-SIGNATURE = "Федор Сизый\nглавный закупщик"
+SIGNATURE = "\n".join(["Федор Сизый", "главный закупщик"])
 BLOCK = f"-- \n{SIGNATURE}"
 
 
