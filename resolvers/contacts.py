@@ -73,7 +73,8 @@ def _insert(session: AsyncSession) -> Any:
     return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
 
 
-async def _own_address(session: AsyncSession, owner_id: int) -> str:
+async def address_of_owner(session: AsyncSession, owner_id: int) -> str:
+    """The owner's address, lowercased; read once per unit of work."""
     known: dict[int, str] = session.info.setdefault(OWN_ADDRESS, {})
     if owner_id not in known:
         email = (await session.execute(select(U.c.email).where(U.c.id == owner_id))).scalar()
@@ -94,7 +95,7 @@ async def collect(
 
     Two statements at most: an upsert of the contacts and an insert of their terms.
     """
-    me = (own_address or await _own_address(session, owner_id)).lower()
+    me = (own_address or await address_of_owner(session, owner_id)).lower()
     counts: dict[str, dict[str, Any]] = {}
     for pairs, column in ((written, "times_written"), (received, "times_received")):
         for name, address in pairs:

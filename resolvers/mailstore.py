@@ -22,6 +22,7 @@ from resolvers.contacts import collect
 from resolvers.conversation_assign import assign_conversation
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
+from resolvers.invitations import apply_reply, invite_of, is_calendar
 from resolvers.search import index_message
 
 
@@ -85,7 +86,8 @@ class NewMessage:
     #: The owner's conversation when the caller chose it; None: ``store_message`` assigns one
     #: (resolvers/conversation_assign.py).
     conversation_id: int | None = None
-    #: The text/calendar invitation it carries (resolvers/invitations.invite_of), if any.
+    #: The text/calendar invitation it carries (resolvers.formats.itip.details), when the caller
+    #: parsed it; else ``store_message`` reads a text/calendar attachment (resolvers/invitations.py).
     invite: dict[str, Any] | None = None
 
 
@@ -179,6 +181,8 @@ async def store_message(
             references=new.references,
             thread_id=new.thread_id,
         )
+    calendar = next((a.blob_sha256 for a in new.attachments if is_calendar(a.mime_type, a.file_name)), None)
+    invite, invite_status = await invite_of(session, owner_id, new.invite, calendar, new.event_invite_status)
     row = {
         "owner_id": owner_id,
         "folder_id": folder_id,
@@ -205,13 +209,14 @@ async def store_message(
         "in_reply_to": new.in_reply_to,
         "references": list(new.references),
         "external_id": new.external_id,
-        "event_invite_status": new.event_invite_status,
+        "event_invite_status": invite_status,
         "delivery_status": new.delivery_status,
         "delivery_errors": [],
         "tracking_values": list(new.tracking_values),
         "raw_sha256": new.raw_sha256,
         "author_id": new.author_id,
-        "invite": new.invite,
+        "invite": invite,
+        "invite_uid": invite["uid"] if invite else None,
     }
     messages = table_of(Message)
     message_id = int((await session.execute(insert(messages).values(row).returning(messages.c.id))).scalar_one())
@@ -243,6 +248,8 @@ async def store_message(
         )
     await index_message(session, message_id, subject=new.subject, body=new.body, people=people_of(new))
     await collect_contacts(session, owner_id, new, row["date"])
+    if invite is not None and invite["method"] == "REPLY":
+        await apply_reply(session, owner_id, message_id, invite)
     own = deltas is None
     deltas = deltas or CounterDeltas()
     deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)

@@ -122,6 +122,7 @@ class MessageRecord(_FromRow):
     from_sort: str = ""
     conversation_id: int | None = None
     invite: dict[str, Any] | None = None
+    invite_uid: str | None = None
 
 
 @dataclass(slots=True)

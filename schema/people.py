@@ -7,10 +7,12 @@ from typing import Optional
 import strawberry
 
 from db.models import ApiPermission
-from resolvers import contacts, identities
-from resolvers.drafts import sender_of
+from resolvers import contacts, identities, invite_answers, outbox
+from resolvers.drafts import own_message, sender_of
 from resolvers.errors import BadUserInput
 from schema.context import Info
+from schema.types.invite import InviteAnswer
+from schema.types.message import Message, messages_of
 from schema.types.people import Contact, ContactInput, Identity, IdentityInput
 
 READ, CREATE, UPDATE, DELETE = ApiPermission.READ, ApiPermission.CREATE, ApiPermission.UPDATE, ApiPermission.DELETE
@@ -96,3 +98,22 @@ class PeopleMutation:
         viewer = info.context.require(DELETE)
         async with info.context.db.write() as session:
             return await identities.delete_identity(session, viewer, str(id))
+
+    @strawberry.mutation(
+        description="Answer an invitation in the user's mailbox: an iTIP REPLY with the answer goes to the\n"
+        "organizer (internally, or through the relay for an outside organizer) and the answer is\n"
+        "recorded on the invitation, which is returned. BAD_USER_INPUT when the message carries no\n"
+        "invitation (METHOD:REQUEST). (UPDATE)"
+    )
+    async def respond_to_invite(
+        self, info: Info, message_id: strawberry.ID, status: InviteAnswer, comment: Optional[str] = None
+    ) -> Message:
+        viewer = info.context.require(UPDATE)
+        async with info.context.db.write() as session:
+            await invite_answers.respond_to_invite(
+                session, info.context.services, viewer, str(message_id), status.value, comment
+            )
+        outbox.nudge()
+        async with info.context.db.read() as session:
+            rec = await own_message(session, viewer, str(message_id))
+        return (await messages_of(info, [rec]))[0]

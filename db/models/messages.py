@@ -48,6 +48,7 @@ class Message(SQLModel, table=True):
         Index("ix_messages_owner_msgid", "owner_id", "message_id_header"),
         Index("ix_messages_owner_inreplyto", "owner_id", "in_reply_to"),
         Index("ix_messages_conversation", "conversation_id", "date"),
+        Index("ix_messages_owner_invite", "owner_id", "invite_uid"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -98,9 +99,11 @@ class Message(SQLModel, table=True):
     raw_sha256: str | None = Field(default=None, foreign_key="blobs.sha256")
     #: The author of a COMMENT or NOTIFICATION.
     author_id: int | None = Field(default=None, foreign_key="users.id")
-    #: A text/calendar invitation carried by the message: {"uid", "method", "summary", "start",
-    #: "end", "location", "organizer", "attendees", "sequence"}; None when it carries none.
+    #: A text/calendar invitation carried by the message (resolvers.formats.itip.details);
+    #: None when it carries none.
     invite: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: The invitation's UID, so that a REPLY finds the organizer's copies.
+    invite_uid: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
 
 
 class MessageBody(SQLModel, table=True):

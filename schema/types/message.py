@@ -20,6 +20,7 @@ from schema.enums import DeliveryStatus, InviteStatus, MessageKind
 from schema.selection import each, later, selected_names
 from schema.types.common import Address, DeliveryError, PageInfo, TrackingValue
 from schema.types.files import Attachment
+from schema.types.invite import Invite
 from schema.types.mailbox import Folder, Label
 from schema.types.user import User
 
@@ -81,6 +82,9 @@ class Message:
     conversation_id: strawberry.ID = strawberry.field(
         description="The owner's conversation this message is in (see Query.conversation); never changes."
     )
+    invite: Invite | None = strawberry.field(
+        description="The calendar invitation (or answer to one) the message carries; null when none."
+    )
     _rec: strawberry.Private[MessageRecord]
     _pre: strawberry.Private[Prefetched]
 
@@ -118,6 +122,7 @@ class Message:
             event_invite_status=InviteStatus(rec.event_invite_status),
             delivery_status=DeliveryStatus(rec.delivery_status),
             conversation_id=strawberry.ID(str(rec.conversation_id)),
+            invite=Invite.maybe(rec.invite),
             _rec=rec,
             _pre=pre,
         )

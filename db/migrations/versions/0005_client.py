@@ -122,16 +122,20 @@ def upgrade() -> None:
     op.create_index("ix_identities_owner", "identities", ["owner_id"])
     op.add_column("messages", sa.Column("conversation_id", sa.Integer(), nullable=True))
     op.add_column("messages", sa.Column("invite", sa.JSON(), nullable=True))
+    op.add_column("messages", sa.Column("invite_uid", sa.String(length=255), nullable=True))
     op.add_column("changes", sa.Column("conversation_id", sa.Integer(), nullable=True))
     op.create_index("ix_messages_conversation", "messages", ["conversation_id", "date"])
+    op.create_index("ix_messages_owner_invite", "messages", ["owner_id", "invite_uid"])
     _backfill(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_owner_invite", table_name="messages")
     op.drop_index("ix_messages_conversation", table_name="messages")
     with op.batch_alter_table("changes") as batch:
         batch.drop_column("conversation_id")
     with op.batch_alter_table("messages") as batch:
+        batch.drop_column("invite_uid")
         batch.drop_column("invite")
         batch.drop_column("conversation_id")
     for table in ("identities", "contact_terms", "contacts", "conversation_folders", "conversations"):
