@@ -56,6 +56,7 @@ schema: venv
 
 bench: venv
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_contacts
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .mypy_cache build *.egg-info

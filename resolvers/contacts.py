@@ -166,16 +166,24 @@ async def search_contacts(
     limit = 10 if first is None else first
     if not 1 <= limit <= MAX_RESULTS:
         raise BadUserInput(f"`first` must be between 1 and {MAX_RESULTS}", argument="first")
-    statement = select(C).where(C.c.owner_id == viewer.user_id)
     words = _NON_WORD.sub(" ", fold(query or "")).split() if "@" not in (query or "") else [fold(query or "").strip()]
-    for word in words[:4]:  # every word typed must start a term of the contact
-        statement = statement.where(
-            C.c.id.in_(
-                select(T.c.contact_id).where(
-                    T.c.owner_id == viewer.user_id, T.c.term >= word, T.c.term < _successor(word)
-                )
-            )
+
+    def matching(word: str) -> Any:
+        return (
+            select(T.c.contact_id)
+            .where(T.c.owner_id == viewer.user_id, T.c.term >= word, T.c.term < _successor(word))
+            .distinct()
         )
+
+    if words:
+        # The first word's matches drive the query (a prefix range over the terms' primary key),
+        # each contact then read by its id; further words must match too.
+        first_matches = matching(words[0]).subquery()
+        statement = select(C).select_from(first_matches.join(C, C.c.id == first_matches.c.contact_id))
+        for word in words[1:4]:
+            statement = statement.where(C.c.id.in_(matching(word)))
+    else:
+        statement = select(C).where(C.c.owner_id == viewer.user_id)
     score = C.c.times_written * 3 + C.c.times_received
     statement = statement.order_by(desc(C.c.saved), desc(score), C.c.last_used_at.desc(), C.c.id).limit(limit)
     return [ContactRecord.of(r) for r in (await session.execute(statement)).mappings().all()]
