@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Conversation, ConversationFolder, Folder, FolderRole, Message, table_of
@@ -65,6 +66,29 @@ def _after(date_col: ColumnElement[datetime], id_col: ColumnElement[int], cursor
     return or_(date_col < when, and_(date_col == when, id_col < key))
 
 
+def listing_statement(
+    owner_id: int, folder_id: int | None, query: ConversationQuery | None, cursor: str | None, size: int
+) -> Select[Any]:
+    """The page's one statement: by (folder, latest there) when ``folder_id`` (checked to be the
+    owner's) is given, else by (owner, latest); each served by an index in that order."""
+    conditions = (query or ConversationQuery()).conditions()
+    date_col: ColumnElement[datetime]
+    id_col: ColumnElement[int]
+    if folder_id is not None:
+        date_col, id_col = CF.c.last_date, CF.c.conversation_id
+        statement = (
+            select(C, CF.c.last_date.label("listed_at"))
+            .select_from(CF.join(C, C.c.id == CF.c.conversation_id))
+            .where(CF.c.folder_id == folder_id, *conditions)
+        )
+    else:
+        date_col, id_col = C.c.last_date, C.c.id
+        statement = select(C, C.c.last_date.label("listed_at")).where(C.c.owner_id == owner_id, *conditions)
+    if cursor is not None:
+        statement = statement.where(_after(date_col, id_col, cursor))
+    return statement.order_by(date_col.desc(), id_col.desc()).limit(size + 1)
+
+
 async def list_conversations(
     session: AsyncSession,
     viewer: Viewer,
@@ -75,21 +99,11 @@ async def list_conversations(
 ) -> Page[ConversationRecord]:
     """The viewer's conversations, newest first: those with a message in ``folder_id``, or all."""
     size, cursor, _ = page_request(first, after, None, ORDER)
-    conditions = (query or ConversationQuery()).conditions()
+    folder = None
     if folder_id is not None:
-        folder = await folder_owned_by(session, parse_id(folder_id, "Folder"), viewer.user_id)
-        date_col, id_col = CF.c.last_date, CF.c.conversation_id
-        statement = (
-            select(C, CF.c.last_date.label("listed_at"))
-            .select_from(CF.join(C, C.c.id == CF.c.conversation_id))
-            .where(CF.c.folder_id == folder.id, *conditions)
-        )
-    else:
-        date_col, id_col = C.c.last_date, C.c.id
-        statement = select(C, C.c.last_date.label("listed_at")).where(C.c.owner_id == viewer.user_id, *conditions)
-    if cursor is not None:
-        statement = statement.where(_after(date_col, id_col, cursor))
-    rows = (await session.execute(statement.order_by(date_col.desc(), id_col.desc()).limit(size + 1))).mappings().all()
+        folder = (await folder_owned_by(session, parse_id(folder_id, "Folder"), viewer.user_id)).id
+    statement = listing_statement(viewer.user_id, folder, query, cursor, size)
+    rows = (await session.execute(statement)).mappings().all()
     items = [ConversationRecord.from_row(r) for r in rows[:size]]
     cursors = [encode_cursor(ORDER, r["listed_at"].isoformat(), r["id"]) for r in rows[:size]]
     return Page(items, cursors, has_next_page=len(rows) > size, has_previous_page=cursor is not None)
