@@ -107,6 +107,7 @@ async def test_five_mails_and_an_outside_reply_are_one_conversation_moved_as_one
     filips = await listing(filip, None)
     assert [c["messageCount"] for c in filips] == [5] and filips[0]["id"] != plan["id"]
     assert await filip.error_codes(ONE, {"id": plan["id"]}) == ["NOT_FOUND"]
+    assert await filip.error_codes(LIST, {"f": before["INBOX"]["id"]}) == ["NOT_FOUND"]
     move = "mutation($ids: [ID!]!, $to: ID!) { moveConversations(ids: $ids, toFolderId: $to) { count } }"
     filip_archive = (await folders(filip))["ARCHIVE"]["id"]
     assert await filip.error_codes(move, {"ids": [plan["id"]], "to": filip_archive}) == ["NOT_FOUND"]
