@@ -79,8 +79,9 @@ class Message:
     external_id: str | None
     event_invite_status: InviteStatus
     delivery_status: DeliveryStatus
-    conversation_id: strawberry.ID = strawberry.field(
-        description="The owner's conversation this message is in (see Query.conversation); never changes."
+    conversation_id: strawberry.ID | None = strawberry.field(
+        description="The owner's conversation this message is in (see Query.conversation); never changes.\n"
+        "Every message stored through the server has one (migration 0005 gave one to older mail)."
     )
     invite: Invite | None = strawberry.field(
         description="The calendar invitation (or answer to one) the message carries; null when none."
@@ -121,7 +122,7 @@ class Message:
             external_id=rec.external_id,
             event_invite_status=InviteStatus(rec.event_invite_status),
             delivery_status=DeliveryStatus(rec.delivery_status),
-            conversation_id=strawberry.ID(str(rec.conversation_id)),
+            conversation_id=strawberry.ID(str(rec.conversation_id)) if rec.conversation_id is not None else None,
             invite=Invite.maybe(rec.invite),
             _rec=rec,
             _pre=pre,
