@@ -60,8 +60,7 @@ def _viewer(target: LinkTarget) -> Viewer:
 
 
 def _query(target: LinkTarget) -> ThreadQuery:
-    given = target.params.get("q") or {}
-    return ThreadQuery(**{k: v for k, v in given.items() if k in ThreadQuery.__slots__})
+    return ThreadQuery.from_params(target.params.get("q"))
 
 
 def _format(target: LinkTarget, allowed: tuple[str, ...]) -> str:

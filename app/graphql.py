@@ -88,7 +88,9 @@ class MailgateGraphQL(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
+            # The request's reads share one connection, given back before the answer is sent.
+            async with self.services.db.request():
+                response = await self.run(request)
         except HTTPException as error:
             status = error.status_code
             if status == 400 and request.method == "GET" and "not allowed" in error.reason:
@@ -113,7 +115,7 @@ class MailgateGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def viewer_for(self, token: str | None) -> Viewer | None:
-        return await viewer_for_token(self.services.db, token)
+        return await viewer_for_token(self.services.db, token, self.services.tokens)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request_id_of(request)

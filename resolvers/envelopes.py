@@ -9,7 +9,8 @@ from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attachment, Blob, Message, MessageBody, table_of
-from resolvers.formats.mime import Envelope, MimePart, build_email
+from resolvers.formats.mime import Envelope, build_email
+from resolvers.formats.parts import AttachmentPart
 
 
 async def message_source(session: AsyncSession, message_id: int) -> bytes | None:
@@ -72,5 +73,5 @@ async def _envelope_of(session: AsyncSession, row: RowMapping) -> Envelope:
         important=row["important"],
         read_receipt=row["read_receipt_requested"],
         return_receipt=row["return_receipt_requested"],
-        parts=[MimePart(f.file_name, f.mime_type, bytes(f.data), f.content_id, f.is_inline) for f in files],
+        parts=[AttachmentPart(f.file_name, f.mime_type, bytes(f.data), f.content_id, f.is_inline) for f in files],
     )

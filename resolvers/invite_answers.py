@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import ChangeKind, Message, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
-from resolvers.drafts import Compose, own_message, sender_of
+from resolvers.compose import Compose, own_message, sender_of
 from resolvers.errors import BadUserInput
 from resolvers.invitations import ANSWERS, answered, reply_calendar, reply_subject
 from resolvers.sending import send_message

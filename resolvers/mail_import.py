@@ -35,8 +35,9 @@ from resolvers.errors import MailgateError, not_found, parse_id
 from resolvers.formats.itip import details
 from resolvers.formats.mbox import MboxReader
 from resolvers.formats.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
+from resolvers.formats.parts import AttachmentPart
 from resolvers.mailbox import folder_by_role
-from resolvers.mailstore import Address, NewAttachment, NewMessage, folder_owned_by, store_message
+from resolvers.mailstore import Address, NewMessage, folder_owned_by, store_message
 from resolvers.records import UserRecord
 from resolvers.threading import find_thread, touch_threads
 from resolvers.users import user_by_login, users_by_email
@@ -74,7 +75,7 @@ Progress = Callable[[ImportOutcome, int], Awaitable[None] | None]
 @dataclass(slots=True)
 class _Files:
     raw_sha256: str
-    attachments: list[NewAttachment]
+    attachments: list[AttachmentPart]
 
 
 @dataclass(slots=True)
@@ -89,7 +90,7 @@ def _address(a: ParsedAddress) -> Address:
 
 
 def new_message_of(
-    parsed: ParsedMessage, raw_sha256: str, attachments: list[NewAttachment], *, was_read: bool
+    parsed: ParsedMessage, raw_sha256: str, attachments: list[AttachmentPart], *, was_read: bool
 ) -> NewMessage:
     """The ``NewMessage`` for a parsed message whose source and files are stored as blobs."""
     return NewMessage(
@@ -130,9 +131,7 @@ def _blob_rows(items: Iterable[tuple[bytes, ParsedMessage]]) -> tuple[dict[str, 
         for part in parsed.attachments:
             digest = sha256_hex(part.data)
             blobs[digest] = part.data
-            attachments.append(
-                NewAttachment(digest, part.file_name, part.mime_type, len(part.data), part.content_id, part.is_inline)
-            )
+            attachments.append(part.stored_as(digest))
         files.append(_Files(raw_sha256, attachments))
     return blobs, files
 

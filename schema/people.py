@@ -8,7 +8,7 @@ import strawberry
 
 from db.models import ApiPermission
 from resolvers import contacts, identities, invite_answers, outbox
-from resolvers.drafts import own_message, sender_of
+from resolvers.compose import own_message, sender_of
 from resolvers.errors import BadUserInput
 from schema.context import Info
 from schema.types.invite import InviteAnswer

@@ -13,14 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, cast
 
-
-@dataclass(slots=True)
-class MimePart:
-    file_name: str
-    mime_type: str
-    data: bytes
-    content_id: str | None = None
-    is_inline: bool = False
+from resolvers.formats.parts import AttachmentPart
 
 
 @dataclass(slots=True)
@@ -42,7 +35,7 @@ class Envelope:
     important: bool = False
     read_receipt: bool = False
     return_receipt: bool = False
-    parts: list[MimePart] = field(default_factory=list)
+    parts: list[AttachmentPart] = field(default_factory=list)
 
 
 def header_address(value: dict[str, Any]) -> HeaderAddress:

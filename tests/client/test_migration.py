@@ -21,7 +21,7 @@ from resolvers.mailstore import Address, NewMessage, header_columns
 from resolvers.users import create_user
 from tests.utils.databases import PostgresTemplate
 
-PREVIOUS_HEAD = "0003_generated_files"
+PREVIOUS_HEAD = "0004_listing_indexes"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ reply headers, by normalized subject within seven days, as
 resolvers/conversation_assign.py does for arriving mail.
 
 Revision ID: 0005_client
-Revises: 0003_generated_files
+Revises: 0004_listing_indexes
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from alembic import op
 import db.types
 
 revision = "0005_client"
-down_revision = "0003_generated_files"
+down_revision = "0004_listing_indexes"
 branch_labels = None
 depends_on = None
 
