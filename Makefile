@@ -57,6 +57,7 @@ schema: venv
 
 bench: venv
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_contacts
 
 # Loopback only; STRESS_CLIENTS, STRESS_SECONDS, STRESS_DATABASES=sqlite,postgresql to change it.
 stress: venv

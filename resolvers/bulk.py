@@ -30,6 +30,7 @@ from db.models.mailbox import FolderRole
 from db.types import utcnow
 from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
+from resolvers.conversation_summary import note_destroyed
 from resolvers.counters import CounterDeltas
 from resolvers.errors import BadUserInput, NotFound, not_found, parse_id, parse_ids
 from resolvers.locking import lock_owners
@@ -251,6 +252,7 @@ async def destroy_locked(
     free the blobs nothing refers to any more; returns the destroyed ids -> their folder."""
     if not ids:
         return {}
+    await note_destroyed(session, ids)  # the change log refreshes their conversations
     digests = set((await session.execute(select(A.c.blob_sha256).where(A.c.message_id.in_(ids)))).scalars().all())
     digests |= {locked[mid].raw_sha256 for mid in ids if locked[mid].raw_sha256}
     await session.execute(delete(ML).where(ML.c.message_id.in_(ids)))

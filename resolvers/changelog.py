@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Change, ChangeKind, User, table_of
 from db.types import utcnow
+from resolvers.conversation_summary import refresh_for_changes
 from resolvers.locking import lock_owners
 
 #: Key in ``session.info``: owner id -> last modseq written in this unit of work,
@@ -49,6 +50,8 @@ async def record_changes(session: AsyncSession, owner_id: int, entries: Sequence
         )
     ).scalar_one()
     first = last - len(entries) + 1
+    # After the owner's row is locked: the conversations these messages are in.
+    conversation_of = await refresh_for_changes(session, (e.message_id for e in entries if e.message_id is not None))
     now = utcnow()
     await session.execute(
         insert(table_of(Change)),
@@ -59,6 +62,7 @@ async def record_changes(session: AsyncSession, owner_id: int, entries: Sequence
                 "kind": str(entry.kind),
                 "message_id": entry.message_id,
                 "folder_id": entry.folder_id,
+                "conversation_id": conversation_of.get(entry.message_id) if entry.message_id is not None else None,
                 "at": now,
             }
             for i, entry in enumerate(entries)

@@ -28,6 +28,7 @@ from resolvers.formats.addresses import AddressError, parse_addresses
 from resolvers.formats.html import html_to_text, sanitize_html
 from resolvers.formats.mime import Envelope, build_email
 from resolvers.formats.parts import AttachmentPart
+from resolvers.identities import apply_identity
 from resolvers.mailstore import Address, NewMessage, new_message_id
 from resolvers.records import AttachmentRecord, MessageRecord, UserRecord
 from resolvers.services import Services
@@ -58,6 +59,8 @@ class Compose:
     request_read_receipt: bool | None = None
     request_return_receipt: bool | None = None
     idempotency_key: str | None = None
+    #: The identity to send as (resolvers/identities.py): From, Reply-To, Bcc, signature.
+    identity_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -368,12 +371,17 @@ async def compose_message(
     if sending and not (to or cc or bcc):
         raise BadUserInput("a message needs at least one recipient in to, cc or bcc", argument="to")
     body, html = await compose_bodies(session, c, draft)
+    # Identity: From, Reply-To, Bcc and the signature, applied once (resolvers/identities.py).
+    ident = await apply_identity(
+        session, viewer, me, c.identity_id, draft, body=body, html_body=html, reply_to=reply_to, bcc=bcc
+    )
+    body, html, reply_to, bcc = ident.body, ident.html_body, ident.reply_to, ident.bcc
     originals = await _originals(session, viewer, c, draft, sending=sending)
     chosen = await chosen_attachments(session, viewer, c, draft, originals.forwarded)
     message_id = None if sending or draft is None else draft.message_id_header
     new = NewMessage(
         **compose_flags(c, draft),
-        sender=Address(me.email, me.name),
+        sender=ident.sender,
         body=body,
         html_body=html,
         to=to,

@@ -15,6 +15,7 @@ from db.types import utcnow
 from resolvers.blobs import free_unreferenced
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.compose import Compose, attachments_of_message, compose_message
+from resolvers.conversation_summary import note_destroyed
 from resolvers.counters import CounterDeltas
 from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
@@ -101,6 +102,7 @@ async def destroy_message(session: AsyncSession, rec: MessageRecord) -> None:
     deltas = CounterDeltas()
     deltas.add_message(rec.folder_id, label_ids, unread=not rec.was_read, sign=-1)
     await unindex_messages(session, [rec.id])
+    await note_destroyed(session, [rec.id])  # the change log refreshes its conversation
     await session.execute(delete(M).where(M.c.id == rec.id))
     if rec.raw_sha256:
         digests.append(rec.raw_sha256)

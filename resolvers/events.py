@@ -118,6 +118,8 @@ class MailboxEventRecord:
     message: MessageRecord | None
     #: For FOLDER_UPDATED: the folder as it is now, with its counts.
     folder: FolderRecord | None
+    #: The conversation of the message, when the event is about one.
+    conversation_id: int | None = None
 
 
 async def start_modseq(session: AsyncSession, owner_id: int, since_state: str | None) -> tuple[int, int]:
@@ -141,7 +143,7 @@ async def read_events(
     """The owner's events after modseq ``after``, in modseq order, at most ``limit``."""
     rows = (
         await session.execute(
-            select(C.c.modseq, C.c.kind, C.c.message_id, C.c.folder_id)
+            select(C.c.modseq, C.c.kind, C.c.message_id, C.c.folder_id, C.c.conversation_id)
             .where(C.c.owner_id == owner_id, C.c.modseq > after)
             .order_by(C.c.modseq)
             .limit(limit)
@@ -161,6 +163,7 @@ async def read_events(
             folder_id=r.folder_id,
             message=messages.get(r.message_id) if r.kind != ChangeKind.DESTROYED else None,
             folder=folders.get(r.folder_id) if r.kind == ChangeKind.FOLDER_UPDATED else None,
+            conversation_id=r.conversation_id,
         )
         for r in rows
     ]

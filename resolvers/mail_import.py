@@ -34,6 +34,7 @@ from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.dedup import held_message_ids, new_to_folder
 from resolvers.errors import MailgateError, not_found, parse_id
+from resolvers.formats.itip import details
 from resolvers.formats.mbox import MboxReader
 from resolvers.formats.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
 from resolvers.formats.parts import AttachmentPart
@@ -117,6 +118,7 @@ def new_message_of(
         in_reply_to=parsed.in_reply_to,
         references=list(parsed.references),
         event_invite_status=parsed.event_invite_status,
+        invite=details(parsed.calendar) if parsed.calendar else None,
         attachments=attachments,
         size=parsed.size,
         raw_sha256=raw_sha256,

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Change, ChangeKind, Message, table_of
+from db.models import Change, ChangeKind, Conversation, Message, table_of
 from db.types import utcnow
 from resolvers.changelog import current_modseq, state_string
 from resolvers.errors import BadUserInput, decimal
@@ -34,6 +34,9 @@ class MessageChangeSet:
     created: list[MessageRecord] = field(default_factory=list)
     updated: list[MessageRecord] = field(default_factory=list)
     destroyed: list[int] = field(default_factory=list)
+    #: Conversations whose messages changed (they still exist) and those left without messages.
+    conversations_changed: list[int] = field(default_factory=list)
+    conversations_destroyed: list[int] = field(default_factory=list)
 
 
 def parse_state(value: str) -> int:
@@ -63,7 +66,7 @@ async def message_changes(
 
     rows = (
         await session.execute(
-            select(C.c.modseq, C.c.kind, C.c.message_id)
+            select(C.c.modseq, C.c.kind, C.c.message_id, C.c.conversation_id)
             .where(C.c.owner_id == viewer.user_id, C.c.modseq > since, C.c.message_id.is_not(None))
             .order_by(C.c.modseq)
         )
@@ -71,13 +74,16 @@ async def message_changes(
     first_kind: dict[int, str] = {}
     last_kind: dict[int, str] = {}
     new_state, has_more = current, False
-    for i, (_modseq, kind, message_id) in enumerate(rows):
+    conversations: set[int] = set()
+    for i, (_modseq, kind, message_id, conversation_id) in enumerate(rows):
         if message_id not in first_kind and len(first_kind) >= limit:
             # Cut between modseqs so that the next call starts where this one ended.
             new_state, has_more = rows[i - 1][0], True
             break
         first_kind.setdefault(message_id, kind)
         last_kind[message_id] = kind
+        if conversation_id is not None:
+            conversations.add(conversation_id)
     created_ids, updated_ids, destroyed = [], [], []
     for message_id, first in first_kind.items():
         last = last_kind[message_id]
@@ -104,7 +110,25 @@ async def message_changes(
             elif message_id not in destroyed:
                 destroyed.append(message_id)
     result.destroyed = destroyed
+    result.conversations_changed, result.conversations_destroyed = await _conversations(session, viewer, conversations)
     return result
+
+
+async def _conversations(session: AsyncSession, viewer: Viewer, ids: set[int]) -> tuple[list[int], list[int]]:
+    """(still there, gone) of the conversations named by the read changes."""
+    if not ids:
+        return [], []
+    table = table_of(Conversation)
+    alive = set(
+        (
+            await session.execute(
+                select(table.c.id).where(table.c.id.in_(sorted(ids)), table.c.owner_id == viewer.user_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return sorted(alive), sorted(ids - alive)
 
 
 async def prune_change_log(session: AsyncSession, keep_days: int) -> int:

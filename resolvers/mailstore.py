@@ -18,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
+from resolvers.contacts import collect
+from resolvers.conversation_assign import assign_conversation
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
 from resolvers.formats.parts import AttachmentPart
+from resolvers.invitations import apply_reply, invite_of, is_calendar
 from resolvers.locking import lock_owners
 from resolvers.search import index_message
 
@@ -72,6 +75,12 @@ class NewMessage:
     size: int = 0
     raw_sha256: str | None = None
     author_id: int | None = None
+    #: The owner's conversation when the caller chose it; None: ``store_message`` assigns one
+    #: (resolvers/conversation_assign.py).
+    conversation_id: int | None = None
+    #: The text/calendar invitation it carries (resolvers.formats.itip.details), when the caller
+    #: parsed it; else ``store_message`` reads a text/calendar attachment (resolvers/invitations.py).
+    invite: dict[str, Any] | None = None
 
 
 def new_message_id(domain: str) -> str:
@@ -124,6 +133,17 @@ def people_of(new: NewMessage) -> list[str]:
     return [new.sender.display(), *(a.display() for a in new.to + new.cc)]
 
 
+async def collect_contacts(session: AsyncSession, owner_id: int, new: NewMessage, when: datetime) -> None:
+    """The owner's address book counts the mail: recipients of what they sent, the sender of what they got."""
+    if new.kind != "EMAIL" or new.is_draft:
+        return
+    if new.was_sent:
+        pairs = [(a.name, a.address) for a in new.to + new.cc + new.bcc]
+        await collect(session, owner_id, written=pairs, when=when, own_address=new.sender.address)
+    else:
+        await collect(session, owner_id, received=[(new.sender.name, new.sender.address)], when=when)
+
+
 async def store_message(
     session: AsyncSession,
     owner_id: int,
@@ -140,10 +160,27 @@ async def store_message(
     """
     await lock_owners(session, [owner_id])
     now = utcnow()
+    message_id_header = new.message_id_header or new_message_id(domain)
+    # Not written back to ``new``: callers store one NewMessage for several owners.
+    conversation_id = new.conversation_id
+    if conversation_id is None:
+        conversation_id = await assign_conversation(
+            session,
+            owner_id,
+            subject=new.subject,
+            date=new.date or now,
+            message_id=message_id_header,
+            in_reply_to=new.in_reply_to,
+            references=new.references,
+            thread_id=new.thread_id,
+        )
+    calendar = next((a.blob_sha256 for a in new.attachments if is_calendar(a.mime_type, a.file_name)), None)
+    invite, invite_status = await invite_of(session, owner_id, new.invite, calendar, new.event_invite_status)
     row = {
         "owner_id": owner_id,
         "folder_id": folder_id,
         "thread_id": new.thread_id,
+        "conversation_id": conversation_id,
         "kind": new.kind,
         **header_columns(new),
         "date": new.date or now,
@@ -161,16 +198,18 @@ async def store_message(
         "read_receipt_requested": new.read_receipt_requested,
         "has_attachments": any(not a.is_inline for a in new.attachments),
         "size": new.size,
-        "message_id_header": new.message_id_header or new_message_id(domain),
+        "message_id_header": message_id_header,
         "in_reply_to": new.in_reply_to,
         "references": list(new.references),
         "external_id": new.external_id,
-        "event_invite_status": new.event_invite_status,
+        "event_invite_status": invite_status,
         "delivery_status": new.delivery_status,
         "delivery_errors": [],
         "tracking_values": list(new.tracking_values),
         "raw_sha256": new.raw_sha256,
         "author_id": new.author_id,
+        "invite": invite,
+        "invite_uid": invite["uid"] if invite else None,
     }
     messages = table_of(Message)
     message_id = int((await session.execute(insert(messages).values(row).returning(messages.c.id))).scalar_one())
@@ -201,6 +240,9 @@ async def store_message(
             [{"message_id": message_id, "label_id": lid} for lid in new.label_ids],
         )
     await index_message(session, message_id, subject=new.subject, body=new.body, people=people_of(new))
+    await collect_contacts(session, owner_id, new, row["date"])
+    if invite is not None and invite["method"] == "REPLY":
+        await apply_reply(session, owner_id, message_id, invite)
     own = deltas is None
     deltas = deltas or CounterDeltas()
     deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)

@@ -120,6 +120,9 @@ class MessageRecord(_FromRow):
     #: The sort keys of the SUBJECT and FROM orderings, for cursors.
     subject_sort: str = ""
     from_sort: str = ""
+    conversation_id: int | None = None
+    invite: dict[str, Any] | None = None
+    invite_uid: str | None = None
 
 
 @dataclass(slots=True)
@@ -159,3 +162,21 @@ class Page(Generic[T]):
     total_count: int | None = None
     unread_count: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ConversationRecord(_FromRow):
+    """An owner's conversation with its stored counters (db.models.conversations)."""
+
+    id: int
+    owner_id: int
+    subject: str
+    message_count: int
+    unread_count: int
+    important_count: int
+    attachment_count: int
+    latest_message_id: int | None
+    last_date: datetime
+    snippet: str
+    participants: list[dict[str, Any]]
+    updated_at: datetime

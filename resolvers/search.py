@@ -41,6 +41,11 @@ def _fold(value: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+def fold(value: str) -> str:
+    """The public name of the folding the index uses, for other prefix and key columns."""
+    return _fold(value)
+
+
 def words(value: str) -> list[str]:
     """The normalized words of a text."""
     return [w for w in _NON_WORD.sub(" ", _fold(value)).split() if w]

@@ -11,7 +11,6 @@ by its In-Reply-To.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,26 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import dialect_name
 from db.models import MailThread, Message, table_of
 from db.types import utcnow
+from resolvers.subjects import thread_name
 from resolvers.thread_store import insert_thread
 
 M = table_of(Message)
 T = table_of(MailThread)
-
-_PREFIX = re.compile(
-    r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|отв|ответ|пересл|переслано)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
-    re.IGNORECASE,
-)
-
-
-def thread_name(subject: str) -> str:
-    """The subject without reply and forward prefixes (Re:, Fwd:, Отв:, Re[2]: ...)."""
-    name = subject.strip()
-    while True:
-        stripped = _PREFIX.sub("", name)
-        if stripped == name:
-            break
-        name = stripped.strip()
-    return (name or "(no subject)")[:1024]
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from schema.auth_mutations import AuthMutation
+from schema.conversations import ConversationMutation, ConversationQuery
 from schema.errors import ErrorCodes, log_unexpected
 from schema.execution.compiled import CompiledExecution, CompiledQueries
 from schema.execution.documents import DocumentCache, Limits
@@ -20,6 +21,7 @@ from schema.import_mutations import ImportMutation
 from schema.introspection import introspection_policy
 from schema.mailbox_mutations import MailboxMutation
 from schema.message_changes import SyncQuery
+from schema.people import PeopleMutation, PeopleQuery
 from schema.query import Query as ReadQuery
 from schema.scalars import SCALARS
 from schema.send_mutations import SendMutation
@@ -35,7 +37,7 @@ from schema.types.user import User
 ENTITIES: list[type] = [User, Folder, Label, Message, Attachment, MailThread]
 
 #: Each area of the contract adds its queries and mutations here.
-QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery, ThreadFilesQuery)
+QUERIES: tuple[type, ...] = (ReadQuery, SyncQuery, ThreadFilesQuery, ConversationQuery, PeopleQuery)
 Query = merge_types("Query", QUERIES)
 
 MUTATIONS: tuple[type, ...] = (
@@ -45,6 +47,8 @@ MUTATIONS: tuple[type, ...] = (
     SendMutation,
     ThreadMutation,
     ThreadFilesMutation,
+    ConversationMutation,
+    PeopleMutation,
 )
 Mutation = merge_types("Mutation", MUTATIONS)
 

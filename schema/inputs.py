@@ -108,6 +108,11 @@ class SendMessageInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key returns the first result and sends nothing again."
     )
+    identity_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Send as this identity (From, Reply-To, Bcc, signature put in once); absent: the\n"
+        "draft's identity, else the default identity, else the user's own address.",
+    )
 
     def to_compose(self) -> Compose:
         """The request in resolver terms."""
@@ -127,6 +132,7 @@ class SendMessageInput:
             request_read_receipt=self.request_read_receipt,
             request_return_receipt=self.request_return_receipt,
             idempotency_key=self.idempotency_key,
+            identity_id=_id(self.identity_id),
         )
 
 
@@ -144,6 +150,11 @@ class DraftInput:
     in_reply_to_id: strawberry.ID | None = None
     forward_of_id: strawberry.ID | None = None
     important: bool | None = None
+    identity_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Send as this identity (From, Reply-To, Bcc, signature put in once); absent: the\n"
+        "draft's identity, else the default identity, else the user's own address.",
+    )
 
     def to_compose(self) -> Compose:
         """The request in resolver terms (a draft has no receipts or idempotency key to ask for)."""
@@ -160,6 +171,7 @@ class DraftInput:
             in_reply_to_id=_id(self.in_reply_to_id),
             forward_of_id=_id(self.forward_of_id),
             important=self.important,
+            identity_id=_id(self.identity_id),
         )
 
 

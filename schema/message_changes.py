@@ -20,6 +20,12 @@ class MessageChanges:
     created: list[Message]
     updated: list[Message]
     destroyed: list[strawberry.ID]
+    conversations_changed: list[strawberry.ID] = strawberry.field(
+        description="Conversations whose messages were created, changed or destroyed since the state."
+    )
+    conversations_destroyed: list[strawberry.ID] = strawberry.field(
+        description="Conversations left without messages since the state (they are gone)."
+    )
 
 
 @strawberry.type
@@ -38,4 +44,6 @@ class SyncQuery:
             created=messages[:split],
             updated=messages[split:],
             destroyed=[strawberry.ID(str(i)) for i in changes.destroyed],
+            conversations_changed=[strawberry.ID(str(i)) for i in changes.conversations_changed],
+            conversations_destroyed=[strawberry.ID(str(i)) for i in changes.conversations_destroyed],
         )

@@ -80,6 +80,9 @@ class MailboxEvent:
     message_id: strawberry.ID | None
     folder: Folder | None
     state: str = strawberry.field(description="The mailbox state after this event.")
+    conversation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The conversation of the message the event is about (its counts changed)."
+    )
 
     @classmethod
     def of(cls, record: MailboxEventRecord) -> MailboxEvent:
@@ -89,6 +92,7 @@ class MailboxEvent:
             message_id=strawberry.ID(str(record.message_id)) if record.message_id is not None else None,
             folder=Folder.maybe(record.folder),
             state=state_string(record.modseq),
+            conversation_id=strawberry.ID(str(record.conversation_id)) if record.conversation_id is not None else None,
         )
 
 

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from db.models.auth import ApiPermission, AuthToken, LoginFailure, LoginLockout, TokenKind, User
 from db.models.changes import Change, ChangeKind
+from db.models.conversations import Conversation, ConversationFolder
 from db.models.files import Attachment, Blob
 from db.models.generated import GeneratedFile
 from db.models.jobs import ImportJob
@@ -18,6 +19,7 @@ from db.models.messages import (
     OutboxEntry,
     SentRequest,
 )
+from db.models.people import Contact, ContactTerm, Identity
 from db.models.threads import Follower, MailThread, TrackingSnapshot
 
 
@@ -34,11 +36,16 @@ __all__ = [
     "Blob",
     "Change",
     "ChangeKind",
+    "Contact",
+    "ContactTerm",
+    "Conversation",
+    "ConversationFolder",
     "DeliveryStatus",
     "Folder",
     "FolderRole",
     "Follower",
     "GeneratedFile",
+    "Identity",
     "ImportJob",
     "InviteStatus",
     "Label",

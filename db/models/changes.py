@@ -31,4 +31,6 @@ class Change(SQLModel, table=True):
     kind: str = Field(sa_column=Column(String(16), nullable=False))
     message_id: int | None = Field(default=None)
     folder_id: int | None = Field(default=None)
+    #: The conversation of the message, as it was when the change happened.
+    conversation_id: int | None = Field(default=None)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -51,12 +51,16 @@ class Message(SQLModel, table=True):
         Index("ix_messages_owner_thread", "owner_id", "thread_id"),
         Index("ix_messages_owner_msgid", "owner_id", "message_id_header"),
         Index("ix_messages_owner_inreplyto", "owner_id", "in_reply_to"),
+        Index("ix_messages_conversation", "conversation_id", "date"),
+        Index("ix_messages_owner_invite", "owner_id", "invite_uid"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", nullable=False, ondelete="CASCADE")
     folder_id: int = Field(foreign_key="folders.id", nullable=False)
     thread_id: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    #: The owner's conversation (db.models.conversations); set on arrival, never changes.
+    conversation_id: int | None = Field(default=None)
     kind: str = Field(default=MessageKind.EMAIL, sa_column=Column(String(16), nullable=False))
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     preview: str = Field(default="", sa_column=Column(String(200), nullable=False))
@@ -99,6 +103,11 @@ class Message(SQLModel, table=True):
     raw_sha256: str | None = Field(default=None, foreign_key="blobs.sha256")
     #: The author of a COMMENT or NOTIFICATION.
     author_id: int | None = Field(default=None, foreign_key="users.id")
+    #: A text/calendar invitation carried by the message (resolvers.formats.itip.details);
+    #: None when it carries none.
+    invite: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: The invitation's UID, so that a REPLY finds the organizer's copies.
+    invite_uid: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
 
 
 class MessageBody(SQLModel, table=True):

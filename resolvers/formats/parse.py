@@ -61,6 +61,8 @@ class ParsedMessage:
     return_receipt_requested: bool = False
     #: NONE, NEEDS_ACTION, ACCEPTED, TENTATIVE or DECLINED (the contract's InviteStatus).
     event_invite_status: str = "NONE"
+    #: The first text/calendar part's bytes, for resolvers.formats.itip.details.
+    calendar: bytes | None = None
     #: The mbox Status / X-Mozilla-Status says it was read.
     seen: bool = False
     size: int = 0
@@ -247,6 +249,8 @@ class _Walker:
             return
         named = bool(part.get_param("filename", header="content-disposition") or part.get_param("name"))
         if ctype == "text/calendar":
+            if self.out.calendar is None:
+                self.out.calendar = _payload(part)
             status = invite_status(_payload(part))
             if status != "NONE":
                 self.out.event_invite_status = status

@@ -21,6 +21,7 @@ from schema.enums import DeliveryStatus, InviteStatus, MessageKind
 from schema.selection import each, later, selected_names
 from schema.types.common import Address, DeliveryError, PageInfo, TrackingValue
 from schema.types.files import Attachment
+from schema.types.invite import Invite
 from schema.types.mailbox import Folder, Label
 from schema.types.user import User
 
@@ -79,6 +80,13 @@ class Message:
     external_id: str | None
     event_invite_status: InviteStatus
     delivery_status: DeliveryStatus
+    conversation_id: strawberry.ID | None = strawberry.field(
+        description="The owner's conversation this message is in (see Query.conversation); never changes.\n"
+        "Every message stored through the server has one (migration 0005 gave one to older mail)."
+    )
+    invite: Invite | None = strawberry.field(
+        description="The calendar invitation (or answer to one) the message carries; null when none."
+    )
     _rec: strawberry.Private[MessageRecord]
     _pre: strawberry.Private[Prefetched]
 
@@ -115,6 +123,8 @@ class Message:
             external_id=rec.external_id,
             event_invite_status=InviteStatus(rec.event_invite_status),
             delivery_status=DeliveryStatus(rec.delivery_status),
+            conversation_id=strawberry.ID(str(rec.conversation_id)) if rec.conversation_id is not None else None,
+            invite=Invite.maybe(rec.invite),
             _rec=rec,
             _pre=pre,
         )

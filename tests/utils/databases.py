@@ -82,6 +82,7 @@ class PostgresTemplate:
 
 TABLES = (
     "message_search, message_labels, attachments, message_bodies, outbox, sent_requests, messages, "
+    "conversation_folders, conversations, contact_terms, contacts, identities, "
     "changes, followers, tracking_snapshots, mail_threads, labels, folders, import_jobs, "
     "auth_tokens, login_failures, login_lockouts, blobs, users"
 )
