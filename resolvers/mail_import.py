@@ -1,10 +1,11 @@
 """Mail that comes in as RFC 5322 bytes: mbox/.eml imports and SMTP/LMTP delivery.
 
-Every message goes through ``store_message`` (counters, search index, change
+Every message goes through ``store_messages`` (counters, search index, change
 log) with its source kept as a blob, and joins a thread by its In-Reply-To and
 References. An import reads its file as a stream and writes in batches of at
 most ``BATCH_MESSAGES`` messages (or ``BATCH_BYTES`` of source), one unit of
-work each: a big mbox never holds one giant transaction, nor sits in memory.
+work each, in a fixed number of statements per batch (``store_batch``): a big
+mbox never holds one giant transaction, nor sits in memory.
 A message that cannot be parsed, or stored, becomes an error with its number;
 the others land.
 """
@@ -35,9 +36,9 @@ from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import MailgateError, not_found, parse_id
 from resolvers.mailbox import folder_by_role
-from resolvers.mailstore import Address, NewAttachment, NewMessage, folder_owned_by, store_message
+from resolvers.mailstore import Address, NewAttachment, NewMessage, folder_owned_by, store_messages
 from resolvers.records import UserRecord
-from resolvers.threading import find_thread, touch_threads
+from resolvers.threading import Arrival, make_threads, plan_threads, touch_threads
 from resolvers.users import user_by_login, users_by_email
 from resolvers.viewer import Viewer
 
@@ -146,53 +147,47 @@ async def _put_blobs(session: AsyncSession, blobs: dict[str, bytes]) -> None:
     await session.execute(insert(table).on_conflict_do_nothing(index_elements=["sha256"]), rows)
 
 
-async def _store(
-    session: AsyncSession,
-    owner_id: int,
-    folder_id: int,
-    new: NewMessage,
-    deltas: CounterDeltas,
-    entries: list[ChangeEntry],
-    touched: set[str],
-    domain: str,
-) -> int:
-    """Store one message in a batch: thread join, message, and its change entries."""
-    join = await find_thread(
-        session,
-        owner_id,
-        subject=new.subject,
-        message_id=new.message_id_header,
-        in_reply_to=new.in_reply_to,
-        references=new.references,
-    )
-    new.thread_id = join.thread_id
-    if join.thread_id and not join.created:
-        touched.add(join.thread_id)
-    message_id = await store_message(session, owner_id, folder_id, new, deltas=deltas, domain=domain)
-    entries.append(ChangeEntry(ChangeKind.CREATED, message_id, folder_id))
-    entries.extend(ChangeEntry(ChangeKind.UPDATED, mid, fid) for mid, fid in join.joined)
-    return message_id
+def _arrival(new: NewMessage) -> Arrival:
+    return Arrival(new.subject, new.message_id_header, new.in_reply_to, list(new.references))
 
 
-async def _finish(
-    session: AsyncSession, owner_id: int, deltas: CounterDeltas, entries: list[ChangeEntry], touched: set[str]
-) -> None:
-    await touch_threads(session, touched)
+async def store_batch(
+    session: AsyncSession, owner_id: int, folder_id: int, news: list[NewMessage], domain: str
+) -> list[int]:
+    """Store arriving messages of one owner and folder, in order, with their threads, counters and
+    change log, in a fixed number of statements whatever their number; returns their ids.
+
+    The outcome (threads, counters, change log in modseq order) is the one storing
+    them one after another would give: each joins the threads of the stored
+    messages and of those before it in ``news``.
+    """
+    plan = await plan_threads(session, owner_id, folder_id, [_arrival(new) for new in news])
+    await make_threads(session, owner_id, plan)
+    for new, thread_id in zip(news, plan.thread_ids, strict=True):
+        new.thread_id = thread_id
+    deltas = CounterDeltas()
+    ids = await store_messages(session, owner_id, folder_id, news, deltas=deltas, domain=domain)
+    entries: list[ChangeEntry] = []
+    for message_id, join in zip(ids, plan.joins, strict=True):
+        entries.append(ChangeEntry(ChangeKind.CREATED, message_id, folder_id))
+        entries.extend(ChangeEntry(ChangeKind.UPDATED, mid, fid) for mid, fid in join.joined_ids(ids))
+    await touch_threads(session, plan.touched)
     folders = await deltas.apply(session)
     await record_changes(
         session, owner_id, entries + [ChangeEntry(ChangeKind.FOLDER_UPDATED, folder_id=f) for f in folders]
     )
+    return ids
 
 
 async def _write(db: Database, owner_id: int, folder_id: int, items: list[_Item], domain: str) -> None:
     blobs, files = _blob_rows((item.raw, item.parsed) for item in items)
+    news = [
+        new_message_of(item.parsed, stored.raw_sha256, stored.attachments, was_read=item.parsed.seen)
+        for item, stored in zip(items, files, strict=True)
+    ]
     async with db.write() as session:
         await _put_blobs(session, blobs)
-        deltas, entries, touched = CounterDeltas(), list[ChangeEntry](), set[str]()
-        for item, stored in zip(items, files, strict=True):
-            new = new_message_of(item.parsed, stored.raw_sha256, stored.attachments, was_read=item.parsed.seen)
-            await _store(session, owner_id, folder_id, new, deltas, entries, touched, domain)
-        await _finish(session, owner_id, deltas, entries, touched)
+        await store_batch(session, owner_id, folder_id, news, domain)
 
 
 async def _write_batch(
@@ -298,10 +293,8 @@ async def deliver_incoming(db: Database, recipients: Iterable[str], raw: bytes, 
         # Owners in id order: each takes its modseq row lock in the same order.
         for email, user in sorted(users.items(), key=lambda kv: kv[1].id):
             inbox = await folder_by_role(session, user.id, "INBOX")
-            deltas, entries, touched = CounterDeltas(), list[ChangeEntry](), set[str]()
             new = new_message_of(parsed, stored.raw_sha256, list(stored.attachments), was_read=False)
-            delivered[email] = await _store(session, user.id, inbox.id, new, deltas, entries, touched, domain)
-            await _finish(session, user.id, deltas, entries, touched)
+            [delivered[email]] = await store_batch(session, user.id, inbox.id, [new], domain)
     return delivered
 
 

@@ -1,26 +1,28 @@
 """Putting a message into a mailbox: the one path every arrival takes.
 
 Demo data, internal delivery, SMTP in and imports all come through
-``store_message``, so counters, the search index and the change log move in
+``store_message`` (or ``store_messages`` for a batch), so counters, the search index and the change log move in
 the same transaction as the message itself.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import dialect_name
 from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
-from resolvers.search import index_message
+from resolvers.search import SearchDocument, index_messages
 
 
 @dataclass(slots=True)
@@ -132,22 +134,8 @@ def people_of(new: NewMessage) -> list[str]:
     return [new.sender.display(), *(a.display() for a in new.to + new.cc)]
 
 
-async def store_message(
-    session: AsyncSession,
-    owner_id: int,
-    folder_id: int,
-    new: NewMessage,
-    *,
-    deltas: CounterDeltas | None = None,
-    domain: str = "mailgate.local",
-) -> int:
-    """Insert ``new`` into ``folder_id`` of ``owner_id``; returns the message id.
-
-    With ``deltas`` the caller applies counters and logs changes itself (bulk
-    arrivals); without, both happen here.
-    """
-    now = utcnow()
-    row = {
+def _message_row(owner_id: int, folder_id: int, new: NewMessage, now: datetime, domain: str) -> dict[str, Any]:
+    return {
         "owner_id": owner_id,
         "folder_id": folder_id,
         "thread_id": new.thread_id,
@@ -179,38 +167,98 @@ async def store_message(
         "raw_sha256": new.raw_sha256,
         "author_id": new.author_id,
     }
+
+
+async def _insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert message rows in one statement; their ids, in the order of ``rows``."""
     messages = table_of(Message)
-    message_id = int((await session.execute(insert(messages).values(row).returning(messages.c.id))).scalar_one())
+    if len(rows) > 1 and dialect_name(session) == "sqlite":
+        # SQLite does not promise RETURNING order, so SQLAlchemy would insert row by row.
+        # Writes hold the database lock (BEGIN IMMEDIATE) and ``messages`` has no
+        # AUTOINCREMENT: the ids SQLite would pick are max(id) + 1, + 2, ... in order.
+        last = (await session.execute(select(func.max(messages.c.id)))).scalar_one() or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        await session.execute(insert(messages), [{**row, "id": mid} for row, mid in zip(rows, ids, strict=True)])
+        return ids
+    # sort_by_parameter_order: ids come back in the order of ``rows`` (PostgreSQL keeps it in one statement).
+    result = await session.execute(insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows)
+    return [int(r[0]) for r in result]
+
+
+async def store_messages(
+    session: AsyncSession,
+    owner_id: int,
+    folder_id: int,
+    news: Sequence[NewMessage],
+    *,
+    deltas: CounterDeltas,
+    domain: str = "mailgate.local",
+) -> list[int]:
+    """Insert ``news`` into ``folder_id`` of ``owner_id``, in order; returns their ids in that order.
+
+    A batch costs a fixed number of statements, whatever its size: messages,
+    bodies, attachments, labels and search documents are one (multi-row)
+    statement each. Counters go to ``deltas``; the caller applies them and logs
+    the changes.
+    """
+    if not news:
+        return []
+    now = utcnow()
+    rows = [_message_row(owner_id, folder_id, new, now, domain) for new in news]
+    ids = await _insert_messages(session, rows)
     await session.execute(
-        insert(table_of(MessageBody)).values(message_id=message_id, body=new.body, html_body=new.html_body)
+        insert(table_of(MessageBody)),
+        [{"message_id": mid, "body": new.body, "html_body": new.html_body} for mid, new in zip(ids, news, strict=True)],
     )
-    if new.attachments:
-        await session.execute(
-            insert(table_of(Attachment)),
-            [
-                {
-                    "owner_id": owner_id,
-                    "message_id": message_id,
-                    "blob_sha256": a.blob_sha256,
-                    "file_name": a.file_name,
-                    "mime_type": a.mime_type,
-                    "size": a.size,
-                    "content_id": a.content_id,
-                    "is_inline": a.is_inline,
-                    "created_at": now,
-                }
-                for a in new.attachments
-            ],
-        )
-    if new.label_ids:
-        await session.execute(
-            insert(table_of(MessageLabel)),
-            [{"message_id": message_id, "label_id": lid} for lid in new.label_ids],
-        )
-    await index_message(session, message_id, subject=new.subject, body=new.body, people=people_of(new))
+    attachments = [
+        {
+            "owner_id": owner_id,
+            "message_id": mid,
+            "blob_sha256": a.blob_sha256,
+            "file_name": a.file_name,
+            "mime_type": a.mime_type,
+            "size": a.size,
+            "content_id": a.content_id,
+            "is_inline": a.is_inline,
+            "created_at": now,
+        }
+        for mid, new in zip(ids, news, strict=True)
+        for a in new.attachments
+    ]
+    if attachments:
+        await session.execute(insert(table_of(Attachment)), attachments)
+    labels = [{"message_id": mid, "label_id": lid} for mid, new in zip(ids, news, strict=True) for lid in new.label_ids]
+    if labels:
+        await session.execute(insert(table_of(MessageLabel)), labels)
+    await index_messages(
+        session,
+        [
+            SearchDocument(mid, subject=new.subject, body=new.body, people=people_of(new))
+            for mid, new in zip(ids, news, strict=True)
+        ],
+    )
+    for new in news:
+        deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)
+    return ids
+
+
+async def store_message(
+    session: AsyncSession,
+    owner_id: int,
+    folder_id: int,
+    new: NewMessage,
+    *,
+    deltas: CounterDeltas | None = None,
+    domain: str = "mailgate.local",
+) -> int:
+    """Insert ``new`` into ``folder_id`` of ``owner_id``; returns the message id.
+
+    With ``deltas`` the caller applies counters and logs changes itself (bulk
+    arrivals); without, both happen here.
+    """
     own = deltas is None
     deltas = deltas or CounterDeltas()
-    deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)
+    [message_id] = await store_messages(session, owner_id, folder_id, [new], deltas=deltas, domain=domain)
     if own:
         folders = await deltas.apply(session)
         await record_changes(

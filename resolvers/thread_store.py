@@ -76,6 +76,31 @@ async def insert_thread(
     )
 
 
+async def insert_threads(session: AsyncSession, creator_id: int, threads: list[tuple[str, str]]) -> None:
+    """Threads that mail arrival makes, as (fresh key, name), in two statements; the creator follows each.
+
+    Keys come from ``new_key`` (random UUIDs), so unlike ``insert_thread`` no taken key is looked for.
+    """
+    if not threads:
+        return
+    now = utcnow()
+    rows = []
+    for key, name in threads:
+        name = name.strip()[:MAX_NAME]
+        rows.append(
+            {
+                "id": key,
+                "name": name,
+                "name_key": name.casefold(),
+                "created_by": creator_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    await session.execute(insert(T), rows)
+    await session.execute(insert(F), [{"thread_id": key, "user_id": creator_id, "since": now} for key, _ in threads])
+
+
 async def add_followers(session: AsyncSession, thread_id: str, user_ids: Iterable[int]) -> list[int]:
     """Add users as followers (existing ones stay); returns the ids newly added. NOT_FOUND for an unknown user."""
     wanted = await check_users(session, user_ids)
