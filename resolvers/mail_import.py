@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import multiprocessing
+import os
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -220,6 +223,17 @@ async def target_folder(db: Database, owner_id: int, folder_id: str | int | None
         return folder.id
 
 
+def parse_all(raws: list[bytes]) -> list[ParsedMessage | str]:
+    """Each message parsed, or why it cannot be (run in a worker process when the import has a pool)."""
+    out: list[ParsedMessage | str] = []
+    for data in raws:
+        try:
+            out.append(parse_message(data))
+        except ParseError as exc:
+            out.append(str(exc))
+    return out
+
+
 async def import_messages(
     db: Database,
     owner: Viewer | int,
@@ -230,38 +244,60 @@ async def import_messages(
     progress: Progress | None = None,
     batch_messages: int = BATCH_MESSAGES,
     batch_bytes: int = BATCH_BYTES,
+    parse_pool: Executor | None = None,
 ) -> ImportOutcome:
-    """Import the mbox (or single .eml) in ``source`` into ``folder_id`` or the owner's Inbox."""
+    """Import the mbox (or single .eml) in ``source`` into ``folder_id`` or the owner's Inbox.
+
+    With ``parse_pool`` (a process pool), a batch is parsed there while the one
+    before it is stored: parsing and storing use two cores.
+    """
     owner_id = owner.user_id if isinstance(owner, Viewer) else int(owner)
     target = await target_folder(db, owner_id, folder_id)
     outcome = ImportOutcome()
     reader = MboxReader(source, max_message_bytes=MAX_MESSAGE_BYTES)
-    batch: list[_Item] = []
-    held = 0
+    storing: asyncio.Task[None] | None = None
 
-    async def flush() -> None:
-        nonlocal batch, held
+    async def store(raws: list[tuple[int, bytes]], parsed: list[ParsedMessage | str], bytes_read: int) -> None:
+        batch = []
+        for (number, data), message in zip(raws, parsed, strict=True):
+            if isinstance(message, str):
+                outcome.fail(number, message)
+            else:
+                batch.append(_Item(number, data, message))
         await _write_batch(db, owner_id, target, batch, domain, outcome)
-        batch, held = [], 0
         if progress is not None:
-            result = progress(outcome, reader.bytes_read)
+            result = progress(outcome, bytes_read)
             if inspect.isawaitable(result):
                 await result
 
-    for message in reader:
-        if message.too_large:
-            outcome.fail(message.number, f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
-            continue
-        try:
-            parsed = parse_message(message.data)
-        except ParseError as exc:
-            outcome.fail(message.number, str(exc))
-            continue
-        batch.append(_Item(message.number, message.data, parsed))
-        held += len(message.data)
-        if len(batch) >= batch_messages or held >= batch_bytes:
-            await flush()
-    await flush()
+    async def hand_over(raws: list[tuple[int, bytes]]) -> None:
+        nonlocal storing
+        if parse_pool is None:
+            await store(raws, parse_all([data for _, data in raws]), reader.bytes_read)
+            return
+        bytes_read = reader.bytes_read
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(parse_pool, parse_all, [data for _, data in raws])
+        if storing is not None:
+            await storing
+        storing = asyncio.create_task(store(raws, parsed, bytes_read))
+
+    raws: list[tuple[int, bytes]] = []
+    held = 0
+    try:
+        for message in reader:
+            if message.too_large:
+                outcome.fail(message.number, f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
+                continue
+            raws.append((message.number, message.data))
+            held += len(message.data)
+            if len(raws) >= batch_messages or held >= batch_bytes:
+                await hand_over(raws)
+                raws, held = [], 0
+        await hand_over(raws)
+    finally:
+        if storing is not None:
+            await storing
     outcome.errors.sort()
     return outcome
 
@@ -330,7 +366,13 @@ async def import_mbox_file(
             raise not_found("User", login)
         folder_id = await folder_by_name(session, user.id, folder_name) if folder_name else None
     source = await asyncio.to_thread(Path(path).open, "rb")
+    # A second core parses while this process stores (spawned: forking a process with threads is unsafe).
+    pool = None
+    if (os.cpu_count() or 1) > 1:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        return await import_messages(db, user.id, source, folder_id, domain, progress=progress)
+        return await import_messages(db, user.id, source, folder_id, domain, progress=progress, parse_pool=pool)
     finally:
         source.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)

@@ -9,8 +9,10 @@ counters, search documents, and the change log's message entries in modseq order
 from __future__ import annotations
 
 import io
+import multiprocessing
 import random
 from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -113,10 +115,12 @@ def folder_updates(log_kinds: Iterator[str]) -> int:
     return sum(1 for k in log_kinds if k == "folder_updated")
 
 
-async def import_as(db: Database, login: str, data: bytes, batch: int) -> tuple[int, ImportOutcome, list[str]]:
+async def import_as(
+    db: Database, login: str, data: bytes, batch: int, pool: Executor | None = None
+) -> tuple[int, ImportOutcome, list[str]]:
     user = await make_user(db, login)
     with counting(db) as statements:
-        outcome = await import_messages(db, user.id, io.BytesIO(data), None, "x", batch_messages=batch)
+        outcome = await import_messages(db, user.id, io.BytesIO(data), None, "x", batch_messages=batch, parse_pool=pool)
     return user.id, outcome, statements
 
 
@@ -125,14 +129,20 @@ async def test_batches_give_what_one_by_one_gives(db: Database) -> None:
 
     batched_id, batched, batched_statements = await import_as(db, "batched", data, 37)
     single_id, single, single_statements = await import_as(db, "single", data, 1)
+    # As import-mbox runs it: each batch parsed in another process while the one before is stored.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled_id, pooled, _ = await import_as(db, "pooled", data, 37, pool)
 
     assert (batched.created, batched.failed) == (single.created, single.failed) == (360, 0)
     got, want = await snapshot(db, batched_id), await snapshot(db, single_id)
     assert got["threads"] == want["threads"]
     # 60 groups and 10 chains; a chain whose middle arrives last can stay split in two, as one by one.
     assert 70 <= len(got["threads"]) < 80
+    pooled_got = await snapshot(db, pooled_id)
     for key in want:
         assert got[key] == want[key], key
+        assert pooled_got[key] == want[key], key
+    assert pooled.created == 360
     assert len(got["search"]) == 360
     # One folder update per unit of work: 10 batches against 360.
     async with db.read() as session:
