@@ -11,8 +11,8 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make run      migrate, load demo data, serve http://127.0.0.1:8000/graphql (user_test / TestPassword)"
-	@echo "make test     run the test suite (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432)"
-	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make test     run the test suite (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432), with coverage"
+	@echo "make lint     ruff check, ruff format --check, mypy (strict), the import contract (lint-imports)"
 	@echo "make migrate  apply database migrations"
 	@echo "make schema   print the served GraphQL SDL (FEDERATION=1 for the subgraph SDL)"
 	@echo "make bench    measure on PostgreSQL at scale (BENCH_ARGS=--quick for ~3 min, --sqlite for the SQLite list page)"
@@ -37,12 +37,13 @@ run: venv
 test: venv
 	@$(BIN)/python -c "import os, socket, sys; os.environ.get('MAILGATE_TEST_DATABASE_URL') and sys.exit(0); socket.create_connection(('127.0.0.1', 5432), 2).close()" 2>/dev/null \
 		|| echo "note: PostgreSQL does not answer on 127.0.0.1:5432; PostgreSQL tests will be skipped (set MAILGATE_TEST_DATABASE_URL, or run .ci/run)"
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app schema resolvers db
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff check --fix .

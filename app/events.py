@@ -12,6 +12,10 @@ listener reconnects, every subscriber is told to re-read from its last state.
   dedicated ``LISTEN`` connection per process, reconnected with backoff.
 
 Other topics (an import job's progress, say) use ``publish(topic, position)``.
+Token revocations (``resolvers/token_cache.py``) travel on the bus too: on
+PostgreSQL their NOTIFY is sent inside the revoking transaction, so it is
+delivered with the commit, before the revoking request is answered; whoever
+registered with :meth:`EventBus.on_prefix` hears them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import contextlib
 import logging
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -31,6 +36,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from resolvers.changelog import CHANGED_OWNERS
 from resolvers.events import Inbox, mailbox_topic
+from resolvers.token_cache import REVOKED
 
 log = logging.getLogger("mailgate.events")
 
@@ -44,6 +50,7 @@ class EventBus:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._topics: dict[str, set[Inbox]] = {}
+        self._prefixes: list[tuple[str, Callable[[str], None]]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hooked = False
 
@@ -66,10 +73,17 @@ class EventBus:
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._topics.values())
 
+    def on_prefix(self, prefix: str, callback: Callable[[str], None]) -> None:
+        """Call ``callback(topic)`` for every topic starting with ``prefix`` that reaches this process."""
+        self._prefixes.append((prefix, callback))
+
     def deliver(self, topic: str, position: int) -> None:
         """Notify this process's subscribers of ``topic``."""
         for inbox in tuple(self._topics.get(topic, ())):
             inbox.notify(position)
+        for prefix, callback in self._prefixes:
+            if topic.startswith(prefix):
+                callback(topic)
 
     def resync_all(self) -> None:
         """Tell every subscriber to re-read from its last position (notifications may be lost)."""
@@ -173,6 +187,8 @@ class PostgresEventBus(EventBus):
 
     async def start(self, *, wait_connected: float = 5.0) -> None:
         await super().start()
+        if not event.contains(self.db.write_session_class, "before_commit", self._notify_revoked):
+            event.listen(self.db.write_session_class, "before_commit", self._notify_revoked)
         self._stopping = False
         self._tasks = [
             asyncio.create_task(self._listen_forever(), name="mailgate-events-listener"),
@@ -183,6 +199,8 @@ class PostgresEventBus(EventBus):
 
     async def stop(self) -> None:
         self._stopping = True
+        if event.contains(self.db.write_session_class, "before_commit", self._notify_revoked):
+            event.remove(self.db.write_session_class, "before_commit", self._notify_revoked)
         await super().stop()
         if self._pending:
             with contextlib.suppress(Exception):
@@ -235,6 +253,16 @@ class PostgresEventBus(EventBus):
                 {"channel": self.channel, "payloads": payloads},
             )
             await conn.commit()
+
+    def _notify_revoked(self, session: Session) -> None:
+        """Revocations are told inside their transaction: PostgreSQL delivers the NOTIFY with
+        the commit, so no process can serve a revoked token once the revoker has its answer."""
+        topics = session.info.get(REVOKED)
+        if topics:
+            session.execute(
+                text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
+                {"channel": self.channel, "payloads": [f"{topic} 0" for topic in sorted(topics)]},
+            )
 
     # -- listening ---------------------------------------------------------
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from typing import IO
+from typing import IO, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from app.files import content_disposition
-from app.pdf import HTML_MIME, PDF_MIME, table_pdf, thread_html, thread_pdf
-from app.sheets import CSV, MIME_TYPES, XLSX, SheetWriter, file_chunks
 from db.models import ApiPermission
 from resolvers.errors import NotFound
+from resolvers.formats.pdf import HTML_MIME, PDF_MIME, table_pdf, thread_html, thread_pdf
+from resolvers.formats.sheets import CSV, MIME_TYPES, XLSX, SheetWriter, file_chunks
 from resolvers.generated_files import ERROR_REPORT, LinkTarget, read_file, verify_file
 from resolvers.links import LinkError
 from resolvers.printing import PRINT, REPORT, REPORT_HEADERS, report_lines, thread_printout
@@ -60,8 +60,7 @@ def _viewer(target: LinkTarget) -> Viewer:
 
 
 def _query(target: LinkTarget) -> ThreadQuery:
-    given = target.params.get("q") or {}
-    return ThreadQuery(**{k: v for k, v in given.items() if k in ThreadQuery.__slots__})
+    return ThreadQuery.from_params(target.params.get("q"))
 
 
 def _format(target: LinkTarget, allowed: tuple[str, ...]) -> str:
@@ -97,7 +96,7 @@ async def _stream_file(file: IO[bytes]) -> AsyncIterator[bytes]:
             file.close()
 
 
-async def _sheet_response(name: str, fmt: str, header: tuple[str, ...], batches: AsyncIterator[list]) -> Response:  # type: ignore[type-arg]
+async def _sheet_response(name: str, fmt: str, header: tuple[str, ...], batches: AsyncIterator[list[Any]]) -> Response:
     """A sheet of ``header`` then every row of ``batches``: CSV streamed as written, XLSX once saved."""
     writer = SheetWriter(fmt, "Mail threads")
     writer.header(header)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.mail.mime import message_source
 from db.models import Attachment, Message, table_of
 from resolvers.blobs import read_blob
+from resolvers.envelopes import message_source
 from resolvers.links import LinkError
 from resolvers.services import Services
 

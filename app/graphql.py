@@ -80,7 +80,7 @@ class MailgateGraphQL(GraphQL[Context, None]):
         self.services = services
         self.events = events
 
-    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
+    websocket_adapter_class = TextWebSocketAdapter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +88,9 @@ class MailgateGraphQL(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
+            # The request's reads share one connection, given back before the answer is sent.
+            async with self.services.db.request():
+                response = await self.run(request)
         except HTTPException as error:
             status = error.status_code
             if status == 400 and request.method == "GET" and "not allowed" in error.reason:
@@ -113,7 +115,7 @@ class MailgateGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def viewer_for(self, token: str | None) -> Viewer | None:
-        return await viewer_for_token(self.services.db, token)
+        return await viewer_for_token(self.services.db, token, self.services.tokens)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request_id_of(request)
@@ -159,5 +161,5 @@ class MailgateGraphQL(GraphQL[Context, None]):
             ]
         return await super().process_result(request, result)
 
-    def encode_json(self, data: Any) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: Any) -> bytes:
         return orjson.dumps(data)

@@ -23,6 +23,7 @@ from db.migrate import upgrade
 from resolvers.import_jobs import fail_abandoned_jobs, stop_jobs
 from resolvers.links import LinkSigner
 from resolvers.services import AuthPolicy, Services
+from resolvers.token_cache import REVOKED_PREFIX, TokenCache
 from schema.build import Limits, build_schema
 
 log = logging.getLogger("mailgate")
@@ -30,8 +31,12 @@ log = logging.getLogger("mailgate")
 
 def make_services(settings: Settings, db: Database | None = None) -> Services:
     """The process's services from its settings."""
+    db = db or Database(settings.database_url)
+    tokens = TokenCache(settings.token_cache_seconds)
+    tokens.watch(db)
     return Services(
-        db=db or Database(settings.database_url),
+        db=db,
+        tokens=tokens,
         links=LinkSigner(settings.resolved_secret_key(), settings.base_url, settings.link_ttl),
         auth=AuthPolicy(
             access_token_ttl=settings.access_token_ttl,
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     )
     events = make_event_bus(services.db)
+    events.on_prefix(REVOKED_PREFIX, services.tokens.revoked)
     graphql_app = MailgateGraphQL(schema, services, graphiql=settings.graphiql, events=events)
 
     @asynccontextmanager

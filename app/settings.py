@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     login_address_failures_allowed: int = 20
     login_failure_window: int = 60
     login_lockout: int = 300
+    #: How long a token's viewer is kept in the process, seconds (0: look every token up).
+    #: Logout and revocation reach every process through the event bus at once.
+    token_cache_seconds: float = 5.0
 
     max_query_depth: int = 12
     max_query_tokens: int = 2000

@@ -22,8 +22,8 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from app.mail.parse import ParseError
 from db.engine import Database
+from resolvers.formats.parse import ParseError
 from resolvers.mail_import import deliver_incoming, local_recipients
 from resolvers.services import Services
 

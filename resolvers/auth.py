@@ -25,6 +25,7 @@ from db.types import utcnow
 from resolvers.errors import BadUserInput, Forbidden, RateLimited, Unauthenticated, not_found, parse_id
 from resolvers.records import UserRecord
 from resolvers.services import AuthPolicy
+from resolvers.token_cache import TokenCache, note_revoked
 from resolvers.users import password_hasher
 from resolvers.viewer import Viewer
 
@@ -45,6 +46,8 @@ class SessionTokens:
     refresh_token: str
     expires_at: datetime
     user: UserRecord
+    #: Who the access token signs in, as a lookup would find it.
+    viewer: Viewer
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +79,8 @@ def bearer_token(header: str | None) -> str | None:
     return value or None
 
 
-async def _lookup(session: AsyncSession, token: str) -> tuple[Viewer, bool] | None:
-    """The viewer of a live access or API token, and whether its last use should be noted."""
+async def _lookup(session: AsyncSession, token: str) -> tuple[Viewer, bool, datetime | None] | None:
+    """The viewer of a live access or API token, whether its last use should be noted, and its expiry."""
     now = utcnow()
     row = (
         await session.execute(
@@ -105,7 +108,7 @@ async def _lookup(session: AsyncSession, token: str) -> tuple[Viewer, bool] | No
         token_id=row.id,
         session_id=row.session_id,
     )
-    return viewer, stale
+    return viewer, stale, row.expires_at
 
 
 async def _touch(session: AsyncSession, token_id: int) -> None:
@@ -121,25 +124,30 @@ async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
     found = await _lookup(session, token)
     if found is None:
         return None
-    viewer, stale = found
+    viewer, stale, _ = found
     if stale and viewer.token_id is not None:
         await _touch(session, viewer.token_id)
     return viewer
 
 
-async def viewer_for_token(db: Database, token: str | None) -> Viewer | None:
-    """The viewer of a request's token: a read, and for an API token used for the
-    first time in a while, a short write of its lastUsedAt."""
+async def viewer_for_token(db: Database, token: str | None, cache: TokenCache | None = None) -> Viewer | None:
+    """The viewer of a request's token: from ``cache`` while it is warm, else a read
+    (and for an API token used for the first time in a while, a short write of its lastUsedAt)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
+    digest = token_hash(token)
+    if cache is not None and (cached := cache.get(digest)) is not None:
+        return cached
     async with db.read() as session:
         found = await _lookup(session, token)
     if found is None:
         return None
-    viewer, stale = found
+    viewer, stale, expires_at = found
     if stale and viewer.token_id is not None:
         async with db.write() as session:
             await _touch(session, viewer.token_id)
+    if cache is not None:
+        cache.put(digest, viewer, expires_at)
     return viewer
 
 
@@ -178,8 +186,8 @@ async def _issue_session(session: AsyncSession, user: UserRecord, policy: AuthPo
     access, refresh = _new_secret("mga"), _new_secret("mgr")
     session_id = uuid.uuid4().hex
     expires_at = now + timedelta(seconds=policy.access_token_ttl)
-    await session.execute(
-        insert(TOKENS),
+    issued = await session.execute(
+        insert(TOKENS).returning(TOKENS.c.id, TOKENS.c.kind, sort_by_parameter_order=True),
         [
             {
                 "user_id": user.id,
@@ -201,7 +209,9 @@ async def _issue_session(session: AsyncSession, user: UserRecord, policy: AuthPo
             },
         ],
     )
-    return SessionTokens(access_token=access, refresh_token=refresh, expires_at=expires_at, user=user)
+    access_id = next(row.id for row in issued if row.kind == TokenKind.ACCESS)
+    viewer = Viewer(user_id=user.id, permissions=ApiPermission.ALL, token_id=access_id, session_id=session_id)
+    return SessionTokens(access_token=access, refresh_token=refresh, expires_at=expires_at, user=user, viewer=viewer)
 
 
 async def login(
@@ -279,6 +289,7 @@ async def refresh(session: AsyncSession, refresh_token: str, policy: AuthPolicy)
         .where(TOKENS.c.session_id == row.session_id, TOKENS.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    note_revoked(session, token_ids=(row.id,), session_ids=(row.session_id,) if row.session_id else ())
     user_row = (
         (
             await session.execute(
@@ -298,6 +309,11 @@ async def logout(session: AsyncSession, viewer: Viewer) -> bool:
     if viewer.session_id:
         condition = or_(condition, TOKENS.c.session_id == viewer.session_id)
     await session.execute(update(TOKENS).where(condition, TOKENS.c.revoked_at.is_(None)).values(revoked_at=now))
+    note_revoked(
+        session,
+        token_ids=(viewer.token_id,) if viewer.token_id is not None else (),
+        session_ids=(viewer.session_id,) if viewer.session_id else (),
+    )
     return True
 
 
@@ -361,6 +377,7 @@ async def revoke_api_token(session: AsyncSession, viewer: Viewer, token_id: str)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise not_found("ApiToken", token_id)
+    note_revoked(session, token_ids=(ident,))
     return True
 
 

@@ -247,7 +247,7 @@ async def destroy_locked(
     if not ids:
         return {}
     digests = set((await session.execute(select(A.c.blob_sha256).where(A.c.message_id.in_(ids)))).scalars().all())
-    digests |= {locked[mid].raw_sha256 for mid in ids if locked[mid].raw_sha256}  # type: ignore[misc]
+    digests |= {locked[mid].raw_sha256 for mid in ids if locked[mid].raw_sha256}
     await session.execute(delete(ML).where(ML.c.message_id.in_(ids)))
     await session.execute(delete(A).where(A.c.message_id.in_(ids)))
     await session.execute(delete(table_of(MessageBody)).where(table_of(MessageBody).c.message_id.in_(ids)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -164,7 +164,9 @@ async def read_events(
     ]
 
 
-async def _by_id(session: AsyncSession, table: object, ids: Sequence[int], owner_id: int, record: type) -> dict:
+async def _by_id(
+    session: AsyncSession, table: object, ids: Sequence[int], owner_id: int, record: type
+) -> dict[int, Any]:
     if not ids:
         return {}
     t = table  # a Table; typed loosely to share this helper

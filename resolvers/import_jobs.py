@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import ImportJob, table_of
+from db.reads import outside_request
 from db.types import utcnow
 from resolvers.errors import MailgateError, not_found, parse_id
 from resolvers.generated_files import UPLOAD, read_file, remove_file
@@ -134,7 +135,9 @@ def start_job(
 ) -> None:
     """Run the import of the stored upload in the background."""
     task = asyncio.create_task(
-        _run(db, viewer, job.id, upload_id, mapping, domain, publish), name=f"mailgate-import-{job.id}"
+        _run(db, viewer, job.id, upload_id, mapping, domain, publish),
+        name=f"mailgate-import-{job.id}",
+        context=outside_request(),  # it outlives the request: its reads must not queue on the request's connection
     )
     _TASKS[job.id] = task
     task.add_done_callback(lambda _t: _TASKS.pop(job.id, None))

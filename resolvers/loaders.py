@@ -1,12 +1,14 @@
-"""Per-request loaders: each batch is one statement on a short session of its own.
+"""Per-request loaders: each batch is one SELECT, and the batches of one tick one round trip.
 
-Two queries on one AsyncSession at once break it, so a batch never shares the
-request's session. Loaders are built per request for one viewer, and every
-owner-scoped loader answers None (or nothing) for someone else's rows.
+Batches go through a :class:`db.batch.Batcher`, which sends the SELECTs asked for
+in the same tick as one statement on the request's connection. Loaders are built
+per request for one viewer, and every owner-scoped loader answers None (or
+nothing) for someone else's rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from sqlalchemy import case, func, select
 
+from db.batch import Batcher, one_of
 from db.engine import Database
 from db.models import Attachment, Folder, Label, MailThread, Message, MessageBody, MessageLabel, User, table_of
 from db.models.threads import Follower
@@ -56,6 +59,7 @@ class Loaders:
         "attachment",
         "attachments_by_message",
         "attachments_by_thread",
+        "batcher",
         "body",
         "children_of_folder",
         "db",
@@ -75,6 +79,7 @@ class Loaders:
     def __init__(self, db: Database, viewer_id: int | None) -> None:
         self.db = db
         self.viewer_id = viewer_id
+        self.batcher = Batcher(db)
         self.user: DataLoader[int, UserRecord | None] = _loader(self._users)
         self.folder: DataLoader[int, FolderRecord | None] = _loader(self._folders)
         self.label: DataLoader[int, LabelRecord | None] = _loader(self._labels)
@@ -92,43 +97,47 @@ class Loaders:
         self.followers_by_thread: DataLoader[str, list[FollowerRecord]] = _loader(self._followers_by_thread)
 
     async def _rows(self, statement: Any) -> Sequence[Any]:
-        async with self.db.read() as session:
-            return (await session.execute(statement)).mappings().all()
+        return await self.batcher.rows(statement)
+
+    def _in(self, column: Any, values: Sequence[Any]) -> Any:
+        return one_of(column, values, sqlite=self.db.is_sqlite)
 
     async def _users(self, ids: list[int]) -> list[UserRecord | None]:
-        rows = await self._rows(select(*USER_COLUMNS).where(table_of(User).c.id.in_(ids)))
+        rows = await self._rows(select(*USER_COLUMNS).where(self._in(table_of(User).c.id, ids)))
         found = {row["id"]: UserRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _folders(self, ids: list[int]) -> list[FolderRecord | None]:
         t = table_of(Folder)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(self._in(t.c.id, ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: FolderRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _labels(self, ids: list[int]) -> list[LabelRecord | None]:
         t = table_of(Label)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(self._in(t.c.id, ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: LabelRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _messages(self, ids: list[int]) -> list[MessageRecord | None]:
         t = table_of(Message)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(self._in(t.c.id, ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: MessageRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _bodies(self, ids: list[int]) -> list[MessageBodyRecord | None]:
         b, m = table_of(MessageBody), table_of(Message)
         rows = await self._rows(
-            select(b).join(m, m.c.id == b.c.message_id).where(b.c.message_id.in_(ids), m.c.owner_id == self.viewer_id)
+            select(b)
+            .join(m, m.c.id == b.c.message_id)
+            .where(self._in(b.c.message_id, ids), m.c.owner_id == self.viewer_id)
         )
         found = {row["message_id"]: MessageBodyRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _attachments(self, ids: list[int]) -> list[AttachmentRecord | None]:
         t = table_of(Attachment)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids), t.c.owner_id == self.viewer_id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(self._in(t.c.id, ids), t.c.owner_id == self.viewer_id))
         found = {row["id"]: AttachmentRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
@@ -137,7 +146,7 @@ class Loaders:
         rows = await self._rows(
             select(ml.c.message_id, lt)
             .join(lt, lt.c.id == ml.c.label_id)
-            .where(ml.c.message_id.in_(ids), lt.c.owner_id == self.viewer_id)
+            .where(self._in(ml.c.message_id, ids), lt.c.owner_id == self.viewer_id)
             .order_by(lt.c.name, lt.c.id)
         )
         grouped: dict[int, list[LabelRecord]] = defaultdict(list)
@@ -148,9 +157,7 @@ class Loaders:
     async def _attachments_by_message(self, ids: list[int]) -> list[list[AttachmentRecord]]:
         t = table_of(Attachment)
         rows = await self._rows(
-            select(t)
-            .where(t.c.message_id.in_(ids), t.c.owner_id == self.viewer_id)  # type: ignore[attr-defined]
-            .order_by(t.c.id)
+            select(t).where(self._in(t.c.message_id, ids), t.c.owner_id == self.viewer_id).order_by(t.c.id)
         )
         grouped: dict[int, list[AttachmentRecord]] = defaultdict(list)
         for row in rows:
@@ -163,9 +170,9 @@ class Loaders:
         own = (
             select(a, m.c.thread_id.label("via_thread"))
             .join(m, m.c.id == a.c.message_id)
-            .where(m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id)
+            .where(self._in(m.c.thread_id, ids), m.c.owner_id == self.viewer_id)
         )
-        shared = select(a, a.c.mail_thread_id.label("via_thread")).where(a.c.mail_thread_id.in_(ids))
+        shared = select(a, a.c.mail_thread_id.label("via_thread")).where(self._in(a.c.mail_thread_id, ids))
         rows = await self._rows(own.union_all(shared))
         grouped: dict[str, dict[int, AttachmentRecord]] = defaultdict(dict)
         for row in rows:
@@ -174,13 +181,13 @@ class Loaders:
 
     async def _threads(self, ids: list[str]) -> list[MailThreadRecord | None]:
         t = table_of(MailThread)
-        rows = await self._rows(select(t).where(t.c.id.in_(ids)))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(self._in(t.c.id, ids)))
         found = {row["id"]: MailThreadRecord.from_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def _followers_by_thread(self, ids: list[str]) -> list[list[FollowerRecord]]:
         t = table_of(Follower)
-        rows = await self._rows(select(t).where(t.c.thread_id.in_(ids)).order_by(t.c.since, t.c.id))  # type: ignore[attr-defined]
+        rows = await self._rows(select(t).where(self._in(t.c.thread_id, ids)).order_by(t.c.since, t.c.id))
         grouped: dict[str, list[FollowerRecord]] = defaultdict(list)
         for row in rows:
             grouped[row["thread_id"]].append(FollowerRecord.from_row(row))
@@ -190,7 +197,7 @@ class Loaders:
         t = table_of(Folder)
         rows = await self._rows(
             select(t)
-            .where(t.c.parent_id.in_(ids), t.c.owner_id == self.viewer_id)
+            .where(self._in(t.c.parent_id, ids), t.c.owner_id == self.viewer_id)
             .order_by(t.c.sort_order, t.c.name, t.c.id)
         )
         grouped: dict[int, list[FolderRecord]] = defaultdict(list)
@@ -201,7 +208,7 @@ class Loaders:
     async def _message_by_header(self, headers: list[str]) -> list[MessageRecord | None]:
         t = table_of(Message)
         rows = await self._rows(
-            select(t).where(t.c.message_id_header.in_(headers), t.c.owner_id == self.viewer_id).order_by(t.c.id)
+            select(t).where(self._in(t.c.message_id_header, headers), t.c.owner_id == self.viewer_id).order_by(t.c.id)
         )
         found: dict[str, MessageRecord] = {}
         for row in rows:
@@ -211,7 +218,9 @@ class Loaders:
     async def _replies_by_header(self, headers: list[str]) -> list[list[MessageRecord]]:
         t = table_of(Message)
         rows = await self._rows(
-            select(t).where(t.c.in_reply_to.in_(headers), t.c.owner_id == self.viewer_id).order_by(t.c.date, t.c.id)
+            select(t)
+            .where(self._in(t.c.in_reply_to, headers), t.c.owner_id == self.viewer_id)
+            .order_by(t.c.date, t.c.id)
         )
         grouped: dict[str, list[MessageRecord]] = defaultdict(list)
         for row in rows:
@@ -220,34 +229,31 @@ class Loaders:
 
     async def _thread_counters(self, ids: list[str]) -> list[ThreadCounters]:
         m, a = table_of(Message), table_of(Attachment)
-        async with self.db.read() as session:
-            per_thread = (
-                await session.execute(
-                    select(
-                        m.c.thread_id,
-                        func.count(),
-                        func.sum(case((m.c.was_read.is_(False), 1), else_=0)),
-                        func.sum(case((m.c.delivery_status == "FAILED", 1), else_=0)),
-                    )
-                    .where(m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id)
-                    .group_by(m.c.thread_id)
-                )
-            ).all()
-            files = (
-                await session.execute(
-                    select(m.c.thread_id, func.count())
-                    .select_from(a.join(m, m.c.id == a.c.message_id))
-                    .where(m.c.thread_id.in_(ids), m.c.owner_id == self.viewer_id, a.c.is_inline.is_(False))
-                    .group_by(m.c.thread_id)
-                    .union_all(
-                        select(a.c.mail_thread_id, func.count())
-                        .where(a.c.mail_thread_id.in_(ids))
-                        .group_by(a.c.mail_thread_id)
-                    )
-                )
-            ).all()
-        counts = {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in per_thread}
+        per_thread = (
+            select(
+                m.c.thread_id.label("tid"),
+                func.count().label("n"),
+                func.sum(case((m.c.was_read.is_(False), 1), else_=0)).label("unread"),
+                func.sum(case((m.c.delivery_status == "FAILED", 1), else_=0)).label("failed"),
+            )
+            .where(self._in(m.c.thread_id, ids), m.c.owner_id == self.viewer_id)
+            .group_by(m.c.thread_id)
+        )
+        files = (
+            select(m.c.thread_id.label("tid"), func.count().label("n"))
+            .select_from(a.join(m, m.c.id == a.c.message_id))
+            .where(self._in(m.c.thread_id, ids), m.c.owner_id == self.viewer_id, a.c.is_inline.is_(False))
+            .group_by(m.c.thread_id)
+            .union_all(
+                select(a.c.mail_thread_id, func.count())
+                .where(self._in(a.c.mail_thread_id, ids))
+                .group_by(a.c.mail_thread_id)
+            )
+        )
+        # Asked for in the same tick: one round trip for both.
+        counted, filed = await asyncio.gather(self._rows(per_thread), self._rows(files))
+        counts = {r["tid"]: (int(r["n"]), int(r["unread"] or 0), int(r["failed"] or 0)) for r in counted}
         attachments: dict[str, int] = defaultdict(int)
-        for tid, n in files:
-            attachments[tid] += int(n)
+        for r in filed:
+            attachments[r["tid"]] += int(r["n"])
         return [ThreadCounters(*counts.get(i, (0, 0, 0)), attachments=attachments.get(i, 0)) for i in ids]

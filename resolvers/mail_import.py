@@ -29,8 +29,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mail.mbox import MboxReader
-from app.mail.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
 from db.engine import Database
 from db.models import Blob, ChangeKind, Folder, table_of
 from db.types import utcnow
@@ -38,8 +36,11 @@ from resolvers.blobs import sha256_hex
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import MailgateError, not_found, parse_id
+from resolvers.formats.mbox import MboxReader
+from resolvers.formats.parse import ParsedAddress, ParsedMessage, ParseError, parse_message
+from resolvers.formats.parts import AttachmentPart
 from resolvers.mailbox import folder_by_role
-from resolvers.mailstore import Address, NewAttachment, NewMessage, folder_owned_by, store_messages
+from resolvers.mailstore import Address, NewMessage, folder_owned_by, store_messages
 from resolvers.records import UserRecord
 from resolvers.threading import Arrival, make_threads, plan_threads, touch_threads
 from resolvers.users import user_by_login, users_by_email
@@ -77,7 +78,7 @@ Progress = Callable[[ImportOutcome, int], Awaitable[None] | None]
 @dataclass(slots=True)
 class _Files:
     raw_sha256: str
-    attachments: list[NewAttachment]
+    attachments: list[AttachmentPart]
 
 
 @dataclass(slots=True)
@@ -92,7 +93,7 @@ def _address(a: ParsedAddress) -> Address:
 
 
 def new_message_of(
-    parsed: ParsedMessage, raw_sha256: str, attachments: list[NewAttachment], *, was_read: bool
+    parsed: ParsedMessage, raw_sha256: str, attachments: list[AttachmentPart], *, was_read: bool
 ) -> NewMessage:
     """The ``NewMessage`` for a parsed message whose source and files are stored as blobs."""
     return NewMessage(
@@ -132,9 +133,7 @@ def _blob_rows(items: Iterable[tuple[bytes, ParsedMessage]]) -> tuple[dict[str, 
         for part in parsed.attachments:
             digest = sha256_hex(part.data)
             blobs[digest] = part.data
-            attachments.append(
-                NewAttachment(digest, part.file_name, part.mime_type, len(part.data), part.content_id, part.is_inline)
-            )
+            attachments.append(part.stored_as(digest))
         files.append(_Files(raw_sha256, attachments))
     return blobs, files
 

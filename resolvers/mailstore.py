@@ -22,6 +22,7 @@ from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
+from resolvers.formats.parts import AttachmentPart
 from resolvers.search import SearchDocument, index_messages
 
 
@@ -35,16 +36,6 @@ class Address:
 
     def display(self) -> str:
         return f"{self.name} {self.address}" if self.name else self.address
-
-
-@dataclass(slots=True)
-class NewAttachment:
-    blob_sha256: str
-    file_name: str
-    mime_type: str
-    size: int
-    content_id: str | None = None
-    is_inline: bool = False
 
 
 @dataclass(slots=True)
@@ -77,7 +68,7 @@ class NewMessage:
     event_invite_status: str = "NONE"
     delivery_status: str = "NONE"
     tracking_values: list[dict[str, Any]] = field(default_factory=list)
-    attachments: list[NewAttachment] = field(default_factory=list)
+    attachments: list[AttachmentPart] = field(default_factory=list)
     label_ids: list[int] = field(default_factory=list)
     size: int = 0
     raw_sha256: str | None = None

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import dialect_name
 from db.models import Folder, Label, Message, MessageLabel, table_of
 from resolvers.errors import BadUserInput, not_found, parse_id
-from resolvers.paging import decode_cursor, encode_cursor, page_request
+from resolvers.paging import Keyset, keyset_page, page_request
 from resolvers.records import FolderRecord, MessageRecord, Page
 from resolvers.search import SearchPart, matching_ids
 from resolvers.viewer import Viewer
@@ -63,28 +63,10 @@ class MessageQuery:
     thread_id: str | None = None
     min_size: int | None = None
     max_size: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        return all(
-            getattr(self, name) in (None, "", [])
-            for name in (
-                "query",
-                "subject",
-                "body",
-                "sender",
-                "recipient",
-                "start_date",
-                "end_date",
-                "label_ids",
-                "was_read",
-                "important",
-                "has_attachments",
-                "thread_id",
-                "min_size",
-                "max_size",
-            )
-        )
+        """Whether no filter is set: every field of the dataclass, so a new filter is never left out."""
+        return all(getattr(self, f.name) in (None, "", []) for f in fields(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +98,17 @@ async def _conditions(
     every_folder: bool = False,
 ) -> list[ColumnElement[bool]]:
     dialect = dialect_name(session)
-    conds: list[ColumnElement[bool]] = [M.c.owner_id == viewer.user_id]
+    conds: list[ColumnElement[bool]] = []
     if folder is not None:
+        # The folder is the viewer's (checked by whoever loaded it), so its messages are too:
+        # filtering on the folder alone lets (folder_id, sort key, id) serve the page. With
+        # owner_id as well, PostgreSQL ANDs two indexes and sorts the whole folder.
+        if folder.owner_id != viewer.user_id:
+            raise not_found("Folder", folder.id)
         conds.append(M.c.folder_id == folder.id)
-    elif not every_folder:
+    else:
+        conds.append(M.c.owner_id == viewer.user_id)
+    if folder is None and not every_folder:
         conds.append(
             M.c.folder_id.not_in(
                 select(table_of(Folder).c.id).where(
@@ -204,14 +193,13 @@ def _bounded(value: Any) -> int:
     return number
 
 
-def _cursor_value(rec: MessageRecord, order: MessageOrdering) -> Any:
+def _position(rec: MessageRecord, order: MessageOrdering) -> tuple[Any, int]:
     value = getattr(rec, _SORT_ATTR[order.field])
-    return value.isoformat() if isinstance(value, datetime) else value
+    return (value.isoformat() if isinstance(value, datetime) else value), rec.id
 
 
-def _after_condition(order: MessageOrdering, cursor: str) -> ColumnElement[bool]:
-    value, ident = decode_cursor(cursor, order.name)
-    column = _SORT_COLUMN[order.field]
+def _decode(order: MessageOrdering, value: Any, ident: Any) -> tuple[Any, int]:
+    """A cursor's (sort value, id), checked and typed for the sort column."""
     try:
         if order.field is OrderField.DATE:
             value = datetime.fromisoformat(value)
@@ -220,12 +208,9 @@ def _after_condition(order: MessageOrdering, cursor: str) -> ColumnElement[bool]
             value = _bounded(value)
         elif not isinstance(value, str):
             raise TypeError(value)
-        ident = _bounded(ident)
+        return value, _bounded(ident)
     except (TypeError, ValueError, OverflowError) as exc:
         raise BadUserInput("the cursor `after` is malformed", argument="after") from exc
-    if order.descending:
-        return or_(column < value, and_(column == value, M.c.id < ident))
-    return or_(column > value, and_(column == value, M.c.id > ident))
 
 
 async def list_messages(
@@ -248,19 +233,17 @@ async def list_messages(
     order = order or MessageOrdering()
     size, after, skip = page_request(first, after, offset, order.name)
     conds = await _conditions(session, viewer, folder, q, every_folder=every_folder)
-    column = _SORT_COLUMN[order.field]
-    ordering = (column.desc(), M.c.id.desc()) if order.descending else (column.asc(), M.c.id.asc())
-    statement: Select[Any] = select(*RECORD_COLUMNS).where(*conds)
-    if after is not None:
-        statement = statement.where(_after_condition(order, after))
-    statement = statement.order_by(*ordering).limit(size + 1).offset(skip)
-    rows = (await session.execute(statement)).mappings().all()
-    items = [MessageRecord.from_row(row) for row in rows[:size]]
-    page: Page[MessageRecord] = Page(
-        items=items,
-        cursors=[encode_cursor(order.name, _cursor_value(r, order), r.id) for r in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=after is not None or skip > 0,
+    keyset = Keyset(order.name, _SORT_COLUMN[order.field], M.c.id, order.descending)
+    page = await keyset_page(
+        session,
+        select(*RECORD_COLUMNS).where(*conds),
+        keyset,
+        size=size,
+        after=after,
+        skip=skip,
+        decode=lambda value, ident: _decode(order, value, ident),
+        record=MessageRecord.from_row,
+        position=lambda rec: _position(rec, order),
     )
     if with_totals:
         page.total_count, page.unread_count = await count_messages(

@@ -30,16 +30,17 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mail.mime import build_email, stored_envelope
-from app.mail.relay import Outcome, RelayConfig, RelayConfigError, relay
 from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
+from resolvers.envelopes import stored_envelope
+from resolvers.formats.mime import build_email
+from resolvers.formats.relay import Outcome, RelayConfig, RelayConfigError, relay
 from resolvers.services import Services
 
 log = logging.getLogger("mailgate.outbox")
 
-O = table_of(OutboxEntry)  # type: ignore[attr-defined]  # noqa: E741
+O = table_of(OutboxEntry)  # noqa: E741
 M = table_of(Message)
 LEASE_SECONDS = 300
 BATCH = 100

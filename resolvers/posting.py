@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attachment, DeliveryStatus, MailThread, MessageKind, User, table_of
 from db.types import utcnow
-from resolvers.drafts import attachments_for, bodies, build, mime_parts, new_attachments
+from resolvers.compose import attachments_for, bodies, build, mime_parts, new_attachments
 from resolvers.errors import BadUserInput, parse_ids
 from resolvers.mailbox import folder_by_role
 from resolvers.mailstore import Address, NewMessage, new_message_id, store_message

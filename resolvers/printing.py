@@ -1,6 +1,6 @@
 """What printouts and reports show: a thread with the viewer's messages, and counter lines.
 
-The rendering (PDF, HTML, XLSX) is app/pdf.py and app/sheets.py; links to them are
+The rendering (PDF, HTML, XLSX) is resolvers/formats/pdf.py and resolvers/formats/sheets.py; links to them are
 signed with ``resolvers.generated_files.sign_file`` (kind "print" names the thread,
 kind "report" carries the filter).
 """
@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mail.html import html_to_text
 from db.engine import Database
 from db.models import Follower, Message, MessageBody, table_of
+from resolvers.formats.html import html_to_text
 from resolvers.generated_files import sign_file
 from resolvers.links import LinkSigner, SignedLink
 from resolvers.loaders import Loaders

@@ -26,7 +26,7 @@ T = TypeVar("T")
 def _field_names(cls: type) -> tuple[str, ...]:
     names = _NAMES.get(cls)
     if names is None:
-        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
     return names
 
 

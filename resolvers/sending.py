@@ -4,39 +4,27 @@ Inbox at once, external recipients queued in the outbox for the relay worker.
 Everything happens in the caller's unit of work: every copy through
 ``store_message`` (counters, search index, change log), the original marked
 replied or forwarded, the draft destroyed, the staged uploads consumed, the
-outbox rows and the idempotency key written, or none of it.
+outbox rows and the idempotency key written, or none of it. What is sent comes
+from resolvers/compose.py, as for a draft.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import DeliveryStatus, Message, OutboxEntry, SentRequest, table_of
+from db.models import ChangeKind, DeliveryStatus, Message, OutboxEntry, SentRequest, table_of
 from db.types import utcnow
-from resolvers.drafts import (
-    Compose,
-    build,
-    chosen_attachments,
-    compose_bodies,
-    compose_flags,
-    compose_recipients,
-    destroy_message,
-    mark_original,
-    message_by_header,
-    mime_parts,
-    new_attachments,
-    own_draft,
-    own_message,
-    reply_headers,
-    sender_of,
-)
+from resolvers.changelog import ChangeEntry, record_changes
+from resolvers.compose import Compose, Composed, build, compose_message
+from resolvers.drafts import destroy_message
 from resolvers.errors import BadUserInput
 from resolvers.mailbox import folder_by_role
-from resolvers.mailstore import Address, NewMessage, new_message_id, store_message
-from resolvers.records import MessageRecord
+from resolvers.mailstore import Address, NewMessage, store_message
+from resolvers.records import MessageRecord, UserRecord
 from resolvers.services import Services
 from resolvers.thread_store import insert_thread
 from resolvers.uploads import consume_staged
@@ -44,7 +32,7 @@ from resolvers.users import users_by_email
 from resolvers.viewer import Viewer
 
 M = table_of(Message)
-O = table_of(OutboxEntry)  # type: ignore[attr-defined]  # noqa: E741
+O = table_of(OutboxEntry)  # noqa: E741
 S = table_of(SentRequest)
 
 NO_RELAY = "no SMTP relay is configured (MAILGATE_SMTP_URL), so mail to other servers cannot be sent"
@@ -52,6 +40,7 @@ MAX_IDEMPOTENCY_KEY = 255
 
 
 def delivery_error(recipient: str, message: str) -> dict[str, Any]:
+    """One entry of a message's delivery_errors."""
     return {"recipient": recipient, "message": message, "at": utcnow().isoformat()}
 
 
@@ -63,6 +52,7 @@ async def earlier_send(session: AsyncSession, viewer: Viewer, key: str) -> int |
 
 
 def check_idempotency_key(key: str | None) -> str | None:
+    """The key as given; BAD_USER_INPUT when it is blank or too long."""
     if key is None:
         return None
     if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
@@ -70,143 +60,129 @@ def check_idempotency_key(key: str | None) -> str | None:
     return key
 
 
-async def _thread_for_reply(session: AsyncSession, viewer: Viewer, original: MessageRecord) -> str:
-    """The original's thread; one is created (named after its subject) and the original
-    joins it when it has none (mark_original then logs the change)."""
-    if original.thread_id:
-        return original.thread_id
-    thread = await insert_thread(session, viewer.user_id, original.subject[:1024] or "(no subject)")
-    await session.execute(update(M).where(M.c.id == original.id).values(thread_id=thread.id))
-    original.thread_id = thread.id
-    return thread.id
+@dataclass(slots=True)
+class Routes:
+    """Who gets the message where: local users' Inboxes, and addresses elsewhere."""
+
+    local: dict[str, UserRecord]
+    external: list[str]
+    relay_configured: bool
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """The sender's copy's delivery status before the relay worker runs."""
+        if not self.external:
+            return DeliveryStatus.SENT
+        return DeliveryStatus.QUEUED if self.relay_configured else DeliveryStatus.FAILED
 
 
-async def send_message(session: AsyncSession, services: Services, viewer: Viewer, c: Compose) -> int:
-    """Send; returns the id of the sender's copy (the first one again for a known idempotency key)."""
-    key = check_idempotency_key(c.idempotency_key)
-    if key is not None:
-        first = await earlier_send(session, viewer, key)
-        if first is not None:
-            return first
-
-    me = await sender_of(session, viewer)
-    draft = await own_draft(session, viewer, c.draft_id) if c.draft_id is not None else None
-    to, cc, bcc, reply_to = compose_recipients(c, draft)
-    if not (to or cc or bcc):
-        raise BadUserInput("a message needs at least one recipient in to, cc or bcc", argument="to")
-
-    # Bodies given replace the draft's; HTML given without text gets its text derived.
-    body, html = await compose_bodies(session, c, draft)
-
-    # The message answered and the message forwarded: named, or remembered by the draft.
-    replied = await own_message(session, viewer, c.in_reply_to_id) if c.in_reply_to_id is not None else None
-    forwarded = await own_message(session, viewer, c.forward_of_id) if c.forward_of_id is not None else None
-    in_reply_to = draft.in_reply_to if draft else None
-    references = list(draft.references) if draft else []
-    thread_id = draft.thread_id if draft else None
-    if replied is None and draft is not None and draft.in_reply_to:
-        replied = await message_by_header(session, viewer, draft.in_reply_to)
-    if forwarded is None and draft is not None and not draft.in_reply_to and draft.references:
-        forwarded = await message_by_header(session, viewer, draft.references[-1])
-    replied_thread = replied.thread_id if replied is not None else None
-    if replied is not None:
-        in_reply_to, references = reply_headers(replied)
-        thread_id = await _thread_for_reply(session, viewer, replied)
-    elif forwarded is not None and c.forward_of_id is not None and forwarded.message_id_header:
-        references = [forwarded.message_id_header]
-
-    chosen = await chosen_attachments(session, viewer, c, draft, forwarded)
-
-    now = utcnow()
-    new = NewMessage(
-        **compose_flags(c, draft),
-        sender=Address(me.email, me.name),
-        body=body,
-        html_body=html,
-        to=to,
-        cc=cc,
-        bcc=bcc,
-        reply_to=reply_to,
-        date=now,
-        thread_id=thread_id,
-        was_read=True,
-        was_sent=True,
-        message_id_header=new_message_id(services.mail_domain),
-        in_reply_to=in_reply_to,
-        references=references,
-        attachments=new_attachments(chosen),
-    )
-    parts = await mime_parts(session, new.attachments)
-    new.size = len(build(new, parts, include_bcc=True).as_bytes())
-    delivered_size = len(build(new, parts, include_bcc=False).as_bytes())
-
-    # Who is here and who is elsewhere; each address gets one copy.
+async def route(session: AsyncSession, services: Services, new: NewMessage) -> Routes:
+    """Split the recipients into local users and external addresses; each address gets one copy."""
     everyone: dict[str, Address] = {}
-    for a in to + cc + bcc:
+    for a in new.to + new.cc + new.bcc:
         everyone.setdefault(a.address.lower(), a)
     local = await users_by_email(session, list(everyone))
     external = [a.address for k, a in everyone.items() if k not in local]
     relay_configured = bool(services.smtp_url)
     errors = [delivery_error(r, NO_RELAY) for r in external] if not relay_configured else []
-    if not external:
-        new.delivery_status = DeliveryStatus.SENT
-    elif relay_configured:
-        new.delivery_status = DeliveryStatus.QUEUED
-    else:
-        new.delivery_status = DeliveryStatus.FAILED
+    return Routes(local, external, relay_configured, errors)
 
+
+async def join_thread(session: AsyncSession, viewer: Viewer, composed: Composed) -> None:
+    """An answer joins the original's thread; one is created (named after the original's
+    subject) and the original joins it when it has none (settle then logs the change)."""
+    original = composed.originals.replied
+    if original is None or original.thread_id:
+        return
+    thread = await insert_thread(session, viewer.user_id, original.subject[:1024] or "(no subject)")
+    await session.execute(update(M).where(M.c.id == original.id).values(thread_id=thread.id))
+    original.thread_id = composed.originals.thread_id = composed.new.thread_id = thread.id
+
+
+async def store_sender_copy(
+    session: AsyncSession, services: Services, viewer: Viewer, new: NewMessage, routes: Routes
+) -> int:
+    """The sender's copy in Sent, with its delivery status (and errors, when nothing can relay)."""
+    new.delivery_status = routes.status
     sent = await folder_by_role(session, viewer.user_id, "SENT")
     sent_id = await store_message(session, viewer.user_id, sent.id, new, domain=services.mail_domain)
-    if errors:
-        await session.execute(update(M).where(M.c.id == sent_id).values(delivery_errors=errors))
+    if routes.errors:
+        await session.execute(update(M).where(M.c.id == sent_id).values(delivery_errors=routes.errors))
+    return sent_id
 
-    for user in sorted(local.values(), key=lambda u: u.id):
+
+async def deliver_locally(session: AsyncSession, services: Services, composed: Composed, routes: Routes) -> None:
+    """A copy in each local recipient's Inbox, as delivered: without Bcc, sized without it."""
+    new = composed.new
+    delivered_size = len(build(new, composed.parts, include_bcc=False).as_bytes())
+    for user in sorted(routes.local.values(), key=lambda u: u.id):
         inbox = await folder_by_role(session, user.id, "INBOX")
-        copy = NewMessage(
-            subject=new.subject,
-            sender=new.sender,
-            body=new.body,
-            html_body=new.html_body,
-            to=new.to,
-            cc=new.cc,
+        copy = replace(
+            new,
             bcc=[],  # what a recipient gets never names the Bcc recipients
-            reply_to=new.reply_to,
-            date=now,
-            thread_id=thread_id,
-            important=new.important,
-            read_receipt_requested=new.read_receipt_requested,
-            return_receipt_requested=new.return_receipt_requested,
-            message_id_header=new.message_id_header,
-            in_reply_to=new.in_reply_to,
-            references=new.references,
-            attachments=new.attachments,
+            was_read=False,
+            was_sent=False,
+            delivery_status="NONE",
             size=delivered_size,
         )
         await store_message(session, user.id, inbox.id, copy, domain=services.mail_domain)
 
-    if external and relay_configured:
+
+async def queue_external(session: AsyncSession, sent_id: int, routes: Routes, composed: Composed) -> None:
+    """Outbox rows for the relay worker, one per external recipient (none when nothing can relay)."""
+    if not (routes.external and routes.relay_configured):
+        return
+    await session.execute(
+        insert(O),
+        [
+            {
+                "message_id": sent_id,
+                "recipient": r,
+                "status": DeliveryStatus.QUEUED,
+                "attempts": 0,
+                "next_attempt_at": composed.new.date,
+                "last_error": None,
+            }
+            for r in routes.external
+        ],
+    )
+
+
+async def mark_original(session: AsyncSession, rec: MessageRecord, column: str, *, force: bool = False) -> None:
+    """Set was_replied or was_forwarded on the viewer's original, logged as a change."""
+    if getattr(rec, column) and not force:
+        return
+    await session.execute(update(M).where(M.c.id == rec.id).values({column: True, "updated_at": utcnow()}))
+    await record_changes(session, rec.owner_id, [ChangeEntry(ChangeKind.UPDATED, rec.id, rec.folder_id)])
+
+
+async def settle(session: AsyncSession, viewer: Viewer, composed: Composed, sent_id: int, key: str | None) -> None:
+    """After the copies: originals marked, staged uploads consumed, the draft gone, the key kept."""
+    o = composed.originals
+    if o.replied is not None:
+        await mark_original(session, o.replied, "was_replied", force=o.replied.thread_id != o.replied_thread)
+    if o.forwarded is not None:
+        await mark_original(session, o.forwarded, "was_forwarded")
+    await consume_staged(session, viewer.user_id, [a.id for a in composed.chosen if a.message_id is None])
+    if composed.draft is not None:
+        await destroy_message(session, composed.draft)
+    if key is not None:
         await session.execute(
-            insert(O),
-            [
-                {
-                    "message_id": sent_id,
-                    "recipient": r,
-                    "status": DeliveryStatus.QUEUED,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "last_error": None,
-                }
-                for r in external
-            ],
+            insert(S).values(owner_id=viewer.user_id, key=key, message_id=sent_id, created_at=composed.new.date)
         )
 
-    if replied is not None:
-        await mark_original(session, replied, "was_replied", force=replied.thread_id != replied_thread)
-    if forwarded is not None:
-        await mark_original(session, forwarded, "was_forwarded")
-    await consume_staged(session, viewer.user_id, [a.id for a in chosen if a.message_id is None])
-    if draft is not None:
-        await destroy_message(session, draft)
-    if key is not None:
-        await session.execute(insert(S).values(owner_id=viewer.user_id, key=key, message_id=sent_id, created_at=now))
+
+async def send_message(session: AsyncSession, services: Services, viewer: Viewer, c: Compose) -> int:
+    """Send; returns the id of the sender's copy (the first one again for a known idempotency key)."""
+    key = check_idempotency_key(c.idempotency_key)
+    if key is not None and (first := await earlier_send(session, viewer, key)) is not None:
+        return first
+    composed = await compose_message(session, services, viewer, c, sending=True)
+    await join_thread(session, viewer, composed)
+    routes = await route(session, services, composed.new)
+    sent_id = await store_sender_copy(session, services, viewer, composed.new, routes)
+    await deliver_locally(session, services, composed, routes)
+    await queue_external(session, sent_id, routes, composed)
+    await settle(session, viewer, composed, sent_id, key)
     return sent_id

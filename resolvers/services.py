@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from db.engine import Database
 from resolvers.links import LinkSigner
+from resolvers.token_cache import TokenCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +33,5 @@ class Services:
     smtp_retries: int = 3
     smtp_backoff: float = 2.0
     change_log_days: int = 30
+    #: Viewers of recently seen tokens (a lifetime of 0 keeps none).
+    tokens: TokenCache = field(default_factory=lambda: TokenCache(0))

@@ -14,8 +14,8 @@ so that an export imports back unchanged:
 
 Headers are matched case-insensitively; a background import may map other headers to
 these fields. Each batch of rows is one unit of work and each row a savepoint in it,
-so a row that fails rolls back only itself. Sheet reading and writing is app/sheets.py,
-which imports nothing of ours (like app/mail).
+so a row that fails rolls back only itself. Sheet reading and writing is resolvers/formats/sheets.py,
+which imports nothing of ours (like the rest of resolvers/formats).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.sheets import EXTENSIONS, MIME_TYPES, SheetError, SheetWriter, read_rows, sheet_format
 from db.engine import Database
 from db.models import Follower, MailThread, User, table_of
 from db.types import utcnow
 from resolvers.errors import BadUserInput, Conflict, MailgateError
+from resolvers.formats.sheets import EXTENSIONS, MIME_TYPES, SheetError, SheetWriter, read_rows, sheet_format
 from resolvers.generated_files import ERROR_REPORT, StoredFile, store_file
 from resolvers.thread_store import MAX_NAME, ThreadInput, insert_thread, update_thread
 from resolvers.threads import check_key, new_key, visible_to

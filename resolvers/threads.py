@@ -5,17 +5,17 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Follower, MailThread, Message, User, table_of
 from db.types import utcnow
 from resolvers.errors import BadUserInput, not_found
-from resolvers.paging import decode_cursor, encode_cursor, page_request
+from resolvers.paging import Keyset, keyset_page, page_request
 from resolvers.records import MailThreadRecord, Page
 from resolvers.viewer import Viewer
 
@@ -42,10 +42,23 @@ _SORT = {
 
 @dataclass(slots=True)
 class ThreadQuery:
+    """What MailThreadFilter asks for, in resolver terms."""
+
     id_eq: str | None = None
     name_like: str | None = None
     is_follower: bool | None = None
     needaction: bool | None = None
+
+    def as_params(self) -> dict[str, Any]:
+        """The filters that are set, as JSON for a signed link (``from_params`` reads it back)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    @classmethod
+    def from_params(cls, params: object) -> ThreadQuery:
+        """The ThreadQuery that ``as_params`` packed into a link; unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        given = params if isinstance(params, dict) else {}
+        return cls(**{k: v for k, v in given.items() if k in known})
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +160,20 @@ def draft_thread(viewer: Viewer, thread_id: str | None, name: str | None) -> Mai
     )
 
 
-def _cursor_value(rec: MailThreadRecord, order: ThreadOrdering) -> Any:
+def _position(rec: MailThreadRecord, order: ThreadOrdering) -> tuple[Any, str]:
     if order.field is ThreadOrderField.NAME:
-        return rec.name_key if rec.name_key is not None else rec.name.casefold()
+        return (rec.name_key if rec.name_key is not None else rec.name.casefold()), rec.id
     value: datetime = rec.created_at if order.field is ThreadOrderField.CREATED_AT else rec.updated_at
-    return value.isoformat()
+    return value.isoformat(), rec.id
+
+
+def _decode(order: ThreadOrdering, value: Any, ident: Any) -> tuple[Any, str]:
+    """A cursor's (sort value, key), typed for the sort column."""
+    try:
+        key: Any = str(value) if order.field is ThreadOrderField.NAME else datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise BadUserInput("the cursor `after` is malformed") from exc
+    return key, str(ident)
 
 
 async def list_threads(
@@ -170,27 +192,16 @@ async def list_threads(
     order = order or ThreadOrdering()
     size, after, skip = page_request(first, after, offset, order.name, default=20)
     conds = thread_conditions(viewer, q)
-    column = _SORT[order.field]
-    statement = select(T).where(*conds)
-    if after is not None:
-        value, ident = decode_cursor(after, order.name)
-        try:
-            key: Any = str(value) if order.field is ThreadOrderField.NAME else datetime.fromisoformat(value)
-        except (TypeError, ValueError) as exc:
-            raise BadUserInput("the cursor `after` is malformed") from exc
-        ident = str(ident)
-        if order.descending:
-            statement = statement.where(or_(column < key, and_(column == key, T.c.id < ident)))
-        else:
-            statement = statement.where(or_(column > key, and_(column == key, T.c.id > ident)))
-    ordering = (column.desc(), T.c.id.desc()) if order.descending else (column.asc(), T.c.id.asc())
-    rows = (await session.execute(statement.order_by(*ordering).limit(size + 1).offset(skip))).mappings().all()
-    items = [MailThreadRecord.from_row(r) for r in rows[:size]]
-    page: Page[MailThreadRecord] = Page(
-        items=items,
-        cursors=[encode_cursor(order.name, _cursor_value(r, order), r.id) for r in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=after is not None or skip > 0,
+    page = await keyset_page(
+        session,
+        select(T).where(*conds),
+        Keyset(order.name, _SORT[order.field], T.c.id, order.descending),
+        size=size,
+        after=after,
+        skip=skip,
+        decode=lambda value, ident: _decode(order, value, ident),
+        record=MailThreadRecord.from_row,
+        position=lambda rec: _position(rec, order),
     )
     if with_total:
         page.total_count = int((await session.execute(select(func.count()).select_from(T).where(*conds))).scalar_one())

@@ -13,7 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attachment, table_of
@@ -88,7 +88,8 @@ async def stage_upload(
     return AttachmentRecord.from_row({"id": ident, **row})
 
 
-def is_staged_condition():  # type: ignore[no-untyped-def]
+def is_staged_condition() -> ColumnElement[bool]:
+    """Rows that are staged uploads: attached to no message and no mail thread yet."""
     return A.c.message_id.is_(None) & A.c.mail_thread_id.is_(None)
 
 

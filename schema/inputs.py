@@ -6,7 +6,18 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.compose import Compose
+from resolvers.messages import MessageOrdering, MessageQuery, OrderField
+from resolvers.threads import ThreadOrderField, ThreadOrdering, ThreadQuery
 from schema.enums import MailThreadOrderField, MessageOrderField, OrderDirection
+
+
+def _ids(values: list[strawberry.ID] | None) -> list[str] | None:
+    return None if values is None else [str(v) for v in values]
+
+
+def _id(value: strawberry.ID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @strawberry.input
@@ -30,11 +41,34 @@ class MessageFilter:
     min_size: int | None = None
     max_size: int | None = None
 
+    def to_query(self) -> MessageQuery:
+        """The filter in resolver terms."""
+        return MessageQuery(
+            query=self.query,
+            subject=self.subject,
+            body=self.body,
+            sender=self.from_,
+            recipient=self.to,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            label_ids=_ids(self.label_ids),
+            was_read=self.was_read,
+            important=self.important,
+            has_attachments=self.has_attachments,
+            thread_id=_id(self.thread_id),
+            min_size=self.min_size,
+            max_size=self.max_size,
+        )
+
 
 @strawberry.input
 class MessageOrder:
     field: MessageOrderField = MessageOrderField.DATE
     direction: OrderDirection = OrderDirection.DESC
+
+    def to_ordering(self) -> MessageOrdering:
+        """The order in resolver terms."""
+        return MessageOrdering(field=OrderField(self.field.value), descending=self.direction is OrderDirection.DESC)
 
 
 NEWEST_FIRST = MessageOrder(field=MessageOrderField.DATE, direction=OrderDirection.DESC)
@@ -73,6 +107,26 @@ class SendMessageInput:
         default=None, description="A retry with the same key returns the first result and sends nothing again."
     )
 
+    def to_compose(self) -> Compose:
+        """The request in resolver terms."""
+        return Compose(
+            draft_id=_id(self.draft_id),
+            subject=self.subject,
+            body=self.body,
+            html_body=self.html_body,
+            to=self.to,
+            cc=self.cc,
+            bcc=self.bcc,
+            reply_to=self.reply_to,
+            attachment_ids=_ids(self.attachment_ids),
+            in_reply_to_id=_id(self.in_reply_to_id),
+            forward_of_id=_id(self.forward_of_id),
+            important=self.important,
+            request_read_receipt=self.request_read_receipt,
+            request_return_receipt=self.request_return_receipt,
+            idempotency_key=self.idempotency_key,
+        )
+
 
 @strawberry.input
 class DraftInput:
@@ -88,6 +142,23 @@ class DraftInput:
     in_reply_to_id: strawberry.ID | None = None
     forward_of_id: strawberry.ID | None = None
     important: bool | None = None
+
+    def to_compose(self) -> Compose:
+        """The request in resolver terms (a draft has no receipts or idempotency key to ask for)."""
+        return Compose(
+            draft_id=_id(self.id),
+            subject=self.subject,
+            body=self.body,
+            html_body=self.html_body,
+            to=self.to,
+            cc=self.cc,
+            bcc=self.bcc,
+            reply_to=self.reply_to,
+            attachment_ids=_ids(self.attachment_ids),
+            in_reply_to_id=_id(self.in_reply_to_id),
+            forward_of_id=_id(self.forward_of_id),
+            important=self.important,
+        )
 
 
 @strawberry.input
@@ -111,11 +182,21 @@ class MailThreadFilter:
     is_follower: bool | None = None
     needaction: bool | None = None
 
+    def to_query(self) -> ThreadQuery:
+        """The filter in resolver terms (also what a signed export or report link carries)."""
+        return ThreadQuery(
+            id_eq=_id(self.id_eq), name_like=self.name_like, is_follower=self.is_follower, needaction=self.needaction
+        )
+
 
 @strawberry.input
 class MailThreadOrder:
     field: MailThreadOrderField = MailThreadOrderField.UPDATED_AT
     direction: OrderDirection = OrderDirection.DESC
+
+    def to_ordering(self) -> ThreadOrdering:
+        """The order in resolver terms."""
+        return ThreadOrdering(ThreadOrderField(self.field.value), self.direction is OrderDirection.DESC)
 
 
 RECENTLY_UPDATED = MailThreadOrder(field=MailThreadOrderField.UPDATED_AT, direction=OrderDirection.DESC)

@@ -26,18 +26,25 @@ def _payload(tokens: auth.SessionTokens) -> AuthPayload:
     )
 
 
+def _remembered(info: Info, tokens: auth.SessionTokens) -> auth.SessionTokens:
+    """A new session's access token signs its first request in without a lookup."""
+    info.context.services.tokens.put(auth.token_hash(tokens.access_token), tokens.viewer, tokens.expires_at)
+    return tokens
+
+
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(description="Exchange a login and password for tokens. Repeated failures are RATE_LIMITED.")
     async def login(self, info: Info, login: str, password: str) -> AuthPayload:
         ctx = info.context
         tokens = await auth.login(ctx.db, login, password, ctx.services.auth, client=ctx.client_address)
-        return _payload(tokens)
+        return _payload(_remembered(info, tokens))
 
     @strawberry.mutation(description="Exchange a refresh token for new tokens; the old refresh token stops working.")
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
         async with info.context.db.write() as session:
-            return _payload(await auth.refresh(session, refresh_token, info.context.services.auth))
+            tokens = await auth.refresh(session, refresh_token, info.context.services.auth)
+        return _payload(_remembered(info, tokens))  # committed: the new token exists
 
     @strawberry.mutation(description="Revoke the token this request carries.")
     async def logout(self, info: Info) -> bool:

@@ -11,9 +11,9 @@ from resolvers import auth, mailbox, threads
 from resolvers.changelog import current_modseq, state_string
 from resolvers.errors import not_found, parse_id
 from resolvers.messages import get_message
-from resolvers.threads import ThreadOrderField, ThreadOrdering, ThreadQuery, draft_thread, list_threads
+from resolvers.threads import ThreadQuery, draft_thread, list_threads
 from schema.context import Info
-from schema.enums import OrderDirection, Permission
+from schema.enums import Permission
 from schema.inputs import (
     NEWEST_FIRST,
     RECENTLY_UPDATED,
@@ -142,20 +142,13 @@ class Query:
     ) -> MailThreadConnection:
         viewer = info.context.require(READ)
         order = order_by or RECENTLY_UPDATED
-        q = ThreadQuery()
-        if filter is not None:
-            q = ThreadQuery(
-                id_eq=str(filter.id_eq) if filter.id_eq is not None else None,
-                name_like=filter.name_like,
-                is_follower=filter.is_follower,
-                needaction=filter.needaction,
-            )
+        q = filter.to_query() if filter is not None else ThreadQuery()
         async with info.context.db.read() as session:
             page = await list_threads(
                 session,
                 viewer,
                 q,
-                ThreadOrdering(ThreadOrderField(order.field.value), order.direction is OrderDirection.DESC),
+                order.to_ordering(),
                 first=first,
                 after=after,
                 offset=offset,

@@ -8,7 +8,7 @@ from strawberry.file_uploads import Upload
 
 from db.models import ApiPermission
 from resolvers import drafts, outbox, sending, uploads
-from resolvers.drafts import Compose
+from resolvers.compose import own_message
 from schema.context import Info
 from schema.inputs import DraftInput, SendMessageInput
 from schema.types.files import Attachment
@@ -16,18 +16,10 @@ from schema.types.message import Message, messages_of
 from schema.uploads import close_upload, read_upload
 
 
-def _ids(values: list[strawberry.ID] | None) -> list[str] | None:
-    return None if values is None else [str(v) for v in values]
-
-
-def _id(value: strawberry.ID | None) -> str | None:
-    return None if value is None else str(value)
-
-
 async def _message(info: Info, message_id: int) -> Message:
     viewer = info.context.require(ApiPermission.CREATE)
     async with info.context.db.read() as session:
-        rec = await drafts.own_message(session, viewer, message_id)
+        rec = await own_message(session, viewer, message_id)
     return (await messages_of(info, [rec]))[0]
 
 
@@ -43,23 +35,7 @@ class SendMutation:
     async def send_message(self, info: Info, input: SendMessageInput) -> Message:
         viewer = info.context.require(ApiPermission.CREATE)
         services = info.context.services
-        compose = Compose(
-            draft_id=_id(input.draft_id),
-            subject=input.subject,
-            body=input.body,
-            html_body=input.html_body,
-            to=input.to,
-            cc=input.cc,
-            bcc=input.bcc,
-            reply_to=input.reply_to,
-            attachment_ids=_ids(input.attachment_ids),
-            in_reply_to_id=_id(input.in_reply_to_id),
-            forward_of_id=_id(input.forward_of_id),
-            important=input.important,
-            request_read_receipt=input.request_read_receipt,
-            request_return_receipt=input.request_return_receipt,
-            idempotency_key=input.idempotency_key,
-        )
+        compose = input.to_compose()
         try:
             async with info.context.db.write() as session:
                 message_id = await sending.send_message(session, services, viewer, compose)
@@ -78,20 +54,7 @@ class SendMutation:
     @strawberry.mutation(description="Create a draft, or update the draft named by input.id. (CREATE)")
     async def save_draft(self, info: Info, input: DraftInput) -> Message:
         viewer = info.context.require(ApiPermission.CREATE)
-        compose = Compose(
-            draft_id=_id(input.id),
-            subject=input.subject,
-            body=input.body,
-            html_body=input.html_body,
-            to=input.to,
-            cc=input.cc,
-            bcc=input.bcc,
-            reply_to=input.reply_to,
-            attachment_ids=_ids(input.attachment_ids),
-            in_reply_to_id=_id(input.in_reply_to_id),
-            forward_of_id=_id(input.forward_of_id),
-            important=input.important,
-        )
+        compose = input.to_compose()
         async with info.context.db.write() as session:
             message_id = await drafts.save_draft(session, info.context.services, viewer, compose)
         return await _message(info, message_id)

@@ -32,7 +32,7 @@ from resolvers.thread_sheets import (
     header_row,
     open_sheet,
 )
-from resolvers.threads import ThreadQuery, get_thread
+from resolvers.threads import get_thread
 from resolvers.viewer import Viewer
 from schema.context import Info
 from schema.enums import JobStatus, PrintFormat, ReportFormat, SheetFormat
@@ -52,21 +52,8 @@ REPORT_MIME = {"PDF": PDF_MIME, "XLSX": SHEET_MIME_TYPES["XLSX"]}
 
 
 def thread_query(filter: MailThreadFilter | None) -> dict[str, Any]:
-    """The filter as link parameters (the keys of ThreadQuery that are set)."""
-    if filter is None:
-        return {}
-    values = {
-        "id_eq": str(filter.id_eq) if filter.id_eq is not None else None,
-        "name_like": filter.name_like,
-        "is_follower": filter.is_follower,
-        "needaction": filter.needaction,
-    }
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def query_of(params: dict[str, Any]) -> ThreadQuery:
-    """The ThreadQuery that ``thread_query`` packed into a link."""
-    return ThreadQuery(**{k: v for k, v in (params.get("q") or {}).items() if k in ThreadQuery.__slots__})
+    """The filter as link parameters."""
+    return filter.to_query().as_params() if filter is not None else {}
 
 
 def file_link(links: LinkSigner, kind: str, name: str, viewer: Viewer, mime: str, **params: Any) -> FileLink:

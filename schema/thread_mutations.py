@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from db.models import ApiPermission
 from resolvers import posting, thread_store, tracking
-from resolvers.drafts import own_message
+from resolvers.compose import own_message
 from resolvers.errors import Conflict
 from resolvers.records import MailThreadRecord
 from resolvers.thread_store import ThreadInput

@@ -19,7 +19,7 @@ async def read_upload(context: Context, file: Upload) -> bytes:
 
     async def chunk(size: int) -> bytes:
         data = read(size)
-        return await data if inspect.isawaitable(data) else data  # type: ignore[no-any-return]
+        return await data if inspect.isawaitable(data) else data
 
     return await read_limited(chunk, context.services.max_upload_bytes)
 

@@ -80,6 +80,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         public_url="http://testserver",
         migrate_on_start=False,
         demo_data=False,
+        # Tests that edit token rows behind the app's back expect the next request to see it;
+        # the token cache has tests of its own (tests/schema/test_token_cache.py).
+        token_cache_seconds=0,
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.demo.corpus import DAYS, LABELS, PASSWORD, USER_FOLDERS, USERS
 from app.demo.model import Mail
 from app.demo.plan import Planner
-from app.mail.mime import Envelope, MimePart, build_email
 from db.engine import Database
 from db.models import ApiPermission, ChangeKind, Folder, MailThread, table_of
 from db.types import utcnow
@@ -24,9 +23,11 @@ from resolvers.blobs import put_blob
 from resolvers.changelog import ChangeEntry, record_changes
 from resolvers.counters import CounterDeltas
 from resolvers.errors import Conflict
+from resolvers.formats.mime import Envelope, build_email
+from resolvers.formats.parts import AttachmentPart
 from resolvers.labels import create_label
 from resolvers.mailbox import list_folders
-from resolvers.mailstore import Address, NewAttachment, NewMessage, store_message
+from resolvers.mailstore import Address, NewMessage, store_message
 from resolvers.records import UserRecord
 from resolvers.thread_store import insert_thread
 from resolvers.users import create_user, user_by_login
@@ -139,7 +140,7 @@ def _raw(mail: Mail) -> bytes:
             in_reply_to=mail.in_reply_to,
             references=mail.references,
             important=mail.important,
-            parts=[MimePart(f.name, f.mime_type, f.data) for f in mail.files],
+            parts=[AttachmentPart(f.name, f.mime_type, f.data) for f in mail.files],
         )
     ).as_bytes()
 
@@ -164,7 +165,8 @@ async def _store(
     """Every copy of one mail, through store_message; counters and changes go to the chunk's totals."""
     raw_sha256 = await put_blob(session, raw)
     attachments = [
-        NewAttachment(await _blob(session, f.data, blobs), f.name, f.mime_type, len(f.data)) for f in mail.files
+        AttachmentPart(f.name, f.mime_type, blob_sha256=await _blob(session, f.data, blobs), size=len(f.data))
+        for f in mail.files
     ]
     for copy in mail.copies:
         folder_id = setup.folders[copy.owner][copy.folder]

@@ -34,7 +34,7 @@ from app.demo.corpus import (
 )
 from app.demo.files import DOCX_MIME, make_docx, make_ics, make_pdf, xml_text
 from app.demo.model import Copy, File, Mail
-from app.mail.invites import invite_status
+from resolvers.formats.invites import invite_status
 
 
 class Planner:

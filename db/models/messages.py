@@ -43,7 +43,11 @@ class Message(SQLModel, table=True):
         Index("ix_messages_folder_subject", "folder_id", "subject_sort", "id"),
         Index("ix_messages_folder_from", "folder_id", "from_sort", "id"),
         Index("ix_messages_folder_size", "folder_id", "size", "id"),
+        # And per sort of the listing over every folder: (owner, key, id).
         Index("ix_messages_owner_date", "owner_id", "date", "id"),
+        Index("ix_messages_owner_subject", "owner_id", "subject_sort", "id"),
+        Index("ix_messages_owner_from", "owner_id", "from_sort", "id"),
+        Index("ix_messages_owner_size", "owner_id", "size", "id"),
         Index("ix_messages_owner_thread", "owner_id", "thread_id"),
         Index("ix_messages_owner_msgid", "owner_id", "message_id_header"),
         Index("ix_messages_owner_inreplyto", "owner_id", "in_reply_to"),

@@ -13,7 +13,12 @@ from db.types import UTCDateTime, utcnow
 
 class MailThread(SQLModel, table=True):
     __tablename__ = "mail_threads"
-    __table_args__ = (Index("ix_mail_threads_updated", "updated_at", "id"),)
+    # One index per sort of the listing: (key, id).
+    __table_args__ = (
+        Index("ix_mail_threads_updated", "updated_at", "id"),
+        Index("ix_mail_threads_created", "created_at", "id"),
+        Index("ix_mail_threads_name", "name_key", "id"),
+    )
 
     id: str = Field(sa_column=Column(String(255), primary_key=True))
     name: str = Field(sa_column=Column(String(1024), nullable=False))

@@ -11,9 +11,10 @@ from db.engine import Database
 from db.models import ApiPermission, Folder, Message, table_of
 from db.types import utcnow
 from resolvers.blobs import put_blob
+from resolvers.formats.parts import AttachmentPart
 from resolvers.labels import create_label
 from resolvers.mailbox import folder_by_role
-from resolvers.mailstore import Address, NewAttachment, NewMessage, store_message
+from resolvers.mailstore import Address, NewMessage, store_message
 from resolvers.records import LabelRecord, UserRecord
 from resolvers.thread_store import add_followers, insert_thread
 from resolvers.users import create_user
@@ -65,7 +66,7 @@ async def deliver(
         attachments = []
         for name, mime, data in files or []:
             digest = await put_blob(session, data)
-            attachments.append(NewAttachment(digest, name, mime, len(data)))
+            attachments.append(AttachmentPart(name, mime, blob_sha256=digest, size=len(data)))
         new = NewMessage(
             subject=subject,
             sender=Address(sender[1], sender[0]),

@@ -1,4 +1,4 @@
-"""app/pdf.py: the shipped font shows Cyrillic; HTML printouts escape; long tables page."""
+"""resolvers/formats/pdf.py: the shipped font shows Cyrillic; HTML printouts escape; long tables page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from app.pdf import BOLD_FONT, FONT_DIR, REGULAR_FONT, table_pdf, thread_html, thread_pdf
+from resolvers.formats.pdf import BOLD_FONT, FONT_DIR, REGULAR_FONT, table_pdf, thread_html, thread_pdf
 
 pytestmark = pytest.mark.sqlite_only
 

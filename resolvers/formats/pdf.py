@@ -1,6 +1,6 @@
 """Printouts: a mail thread as PDF or HTML, and the thread report as PDF.
 
-PDFs use the DejaVu Sans TTF shipped in app/fonts (Cyrillic and most of Unicode's
+PDFs use the DejaVu Sans TTF shipped in resolvers/formats/fonts (Cyrillic and most of Unicode's
 European scripts), so they never depend on fonts installed on the machine. HTML is
 a plain standalone page in which every value is escaped. Imports nothing of ours.
 """

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.mail.parse import ParseError, html_to_text, parse_message
+from resolvers.formats.parse import ParseError, html_to_text, parse_message
 from tests.utils import mailbox_files as mf
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.mail.invites import invite_status
+from resolvers.formats.invites import invite_status
 
 REQUEST = """BEGIN:VCALENDAR
 VERSION:2.0

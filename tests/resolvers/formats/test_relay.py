@@ -10,10 +10,10 @@ from email.parser import BytesParser
 import httpx
 import pytest
 
-from app.mail.relay import RelayConfig, RelayConfigError, relay
 from app.main import create_app
 from app.settings import Settings
 from db.engine import Database
+from resolvers.formats.relay import RelayConfig, RelayConfigError, relay
 from resolvers.services import Services
 from tests.utils.factories import make_user
 from tests.utils.graphql import Client

@@ -1,4 +1,4 @@
-"""app/sheets.py: reading by content, CSV formula escaping that round-trips, XLSX text cells."""
+"""resolvers/formats/sheets.py: reading by content, CSV formula escaping that round-trips, XLSX text cells."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import io
 import openpyxl
 import pytest
 
-from app.sheets import CSV, XLSX, SheetError, SheetWriter, csv_escape, csv_unescape, read_rows, sheet_format
+from resolvers.formats.sheets import (
+    CSV,
+    XLSX,
+    SheetError,
+    SheetWriter,
+    csv_escape,
+    csv_unescape,
+    read_rows,
+    sheet_format,
+)
 
 pytestmark = pytest.mark.sqlite_only
 

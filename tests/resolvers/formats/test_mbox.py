@@ -6,8 +6,8 @@ import io
 import tempfile
 import tracemalloc
 
-from app.mail.mbox import MboxReader, read_messages
-from app.mail.parse import parse_message
+from resolvers.formats.mbox import MboxReader, read_messages
+from resolvers.formats.parse import parse_message
 from tests.utils import mailbox_files as mf
 
 

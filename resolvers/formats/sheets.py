@@ -1,6 +1,6 @@
 """Spreadsheets in and out, a row at a time: XLSX with openpyxl, CSV with the csv module.
 
-Imports nothing of ours (like app/mail), so resolvers may use it. Reading tells the
+Imports nothing of ours (like the rest of resolvers/formats), so resolvers may use it. Reading tells the
 formats apart by content (an XLSX file is a zip: it starts with ``PK``), never by name.
 
 CSV cells that a spreadsheet would run as a formula (starting with ``= + - @``, a tab
@@ -128,7 +128,7 @@ def _delimiter(first_line: str) -> str:
 def _csv_rows(file: IO[bytes]) -> Iterator[list[str]]:
     encoding = _text_encoding(file.read(CHUNK))
     file.seek(0)
-    text = io.TextIOWrapper(file, encoding=encoding, newline="")  # type: ignore[type-var]
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
     try:
         first = text.readline()
         if not first:
