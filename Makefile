@@ -59,7 +59,8 @@ schema: venv
 bench: venv
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
-# The peer rig (../shared/peers, copied to $(PEERS_DIR)) with mailgate from this checkout; see tests/bench/peers/.
+# The peer rig (../shared/peers, copied to $$MAILGATE_PEERS_DIR, default /tmp/mailgate-peers) with mailgate
+# from this checkout; see tests/bench/peers/run.sh.
 bench-peers: venv
 	tests/bench/peers/run.sh $(BENCH_ARGS)
 
