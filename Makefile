@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format migrate schema bench stress clean
+.PHONY: help venv run test lint format migrate schema bench bench-peers stress clean
 
 help:
 	@echo "make run      migrate, load demo data, serve http://127.0.0.1:8000/graphql (user_test / TestPassword)"
@@ -15,7 +15,8 @@ help:
 	@echo "make lint     ruff check, ruff format --check, mypy (strict), the import contract (lint-imports)"
 	@echo "make migrate  apply database migrations"
 	@echo "make schema   print the served GraphQL SDL (FEDERATION=1 for the subgraph SDL)"
-	@echo "make bench    time the messages list page over the demo data (SQLite)"
+	@echo "make bench    measure on PostgreSQL at scale (BENCH_ARGS=--quick for ~3 min, --sqlite for the SQLite list page)"
+	@echo "make bench-peers  the same queries against PostGraphile 4/5 and Apollo in ../shared/peers (needs root)"
 	@echo "make stress   30 clients x 60 s of mixed writes against a real server, SQLite and PostgreSQL"
 
 # The virtualenv, created with $(PYTHON) when missing; reinstalled when pyproject.toml changes.
@@ -55,9 +56,15 @@ migrate: venv
 schema: venv
 	@$(BIN)/mailgate export-schema $(if $(FEDERATION),--federation)
 
+# Timings are printed, never asserted. See tests/bench/__main__.py for BENCH_ARGS.
 bench: venv
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench_contacts
+
+# The peer rig (../shared/peers, copied to $$MAILGATE_PEERS_DIR, default /tmp/mailgate-peers) with mailgate
+# from this checkout; see tests/bench/peers/run.sh.
+bench-peers: venv
+	tests/bench/peers/run.sh $(BENCH_ARGS)
 
 # Loopback only; STRESS_CLIENTS, STRESS_SECONDS, STRESS_DATABASES=sqlite,postgresql to change it.
 stress: venv

@@ -1,10 +1,11 @@
 """Mail that comes in as RFC 5322 bytes: mbox/.eml imports and SMTP/LMTP delivery.
 
-Every message goes through ``store_message`` (counters, search index, change
+Every message goes through ``store_messages`` (counters, search index, change
 log) with its source kept as a blob, and joins a thread by its In-Reply-To and
 References. An import reads its file as a stream and writes in batches of at
 most ``BATCH_MESSAGES`` messages (or ``BATCH_BYTES`` of source), one unit of
-work each: a big mbox never holds one giant transaction, nor sits in memory.
+work each, in a fixed number of statements per batch (``store_batch``): a big
+mbox never holds one giant transaction, nor sits in memory.
 A message that cannot be parsed, or stored, becomes an error with its number;
 the others land.
 """
@@ -14,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import multiprocessing
+import os
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -40,9 +44,9 @@ from resolvers.formats.parse import ParsedAddress, ParsedMessage, ParseError, pa
 from resolvers.formats.parts import AttachmentPart
 from resolvers.locking import lock_owners
 from resolvers.mailbox import folder_by_role
-from resolvers.mailstore import Address, NewMessage, folder_owned_by, store_message
+from resolvers.mailstore import Address, NewMessage, folder_owned_by, store_messages
 from resolvers.records import UserRecord
-from resolvers.threading import find_thread, touch_threads
+from resolvers.threading import Arrival, make_threads, plan_threads, touch_threads
 from resolvers.users import user_by_login, users_by_email
 from resolvers.viewer import Viewer
 
@@ -152,42 +156,36 @@ async def _put_blobs(session: AsyncSession, blobs: dict[str, bytes]) -> None:
     await session.execute(insert(table).on_conflict_do_nothing(index_elements=["sha256"]), rows)
 
 
-async def _store(
-    session: AsyncSession,
-    owner_id: int,
-    folder_id: int,
-    new: NewMessage,
-    deltas: CounterDeltas,
-    entries: list[ChangeEntry],
-    touched: set[str],
-    domain: str,
-) -> int:
-    """Store one message in a batch: thread join, message, and its change entries."""
-    join = await find_thread(
-        session,
-        owner_id,
-        subject=new.subject,
-        message_id=new.message_id_header,
-        in_reply_to=new.in_reply_to,
-        references=new.references,
-    )
-    new.thread_id = join.thread_id
-    if join.thread_id and not join.created:
-        touched.add(join.thread_id)
-    message_id = await store_message(session, owner_id, folder_id, new, deltas=deltas, domain=domain)
-    entries.append(ChangeEntry(ChangeKind.CREATED, message_id, folder_id))
-    entries.extend(ChangeEntry(ChangeKind.UPDATED, mid, fid) for mid, fid in join.joined)
-    return message_id
+def _arrival(new: NewMessage) -> Arrival:
+    return Arrival(new.subject, new.message_id_header, new.in_reply_to, list(new.references))
 
 
-async def _finish(
-    session: AsyncSession, owner_id: int, deltas: CounterDeltas, entries: list[ChangeEntry], touched: set[str]
-) -> None:
-    await touch_threads(session, touched)
+async def store_batch(
+    session: AsyncSession, owner_id: int, folder_id: int, news: list[NewMessage], domain: str
+) -> list[int]:
+    """Store arriving messages of one owner and folder, in order, with their threads, counters and
+    change log, in a fixed number of statements whatever their number; returns their ids.
+
+    The outcome (threads, counters, change log in modseq order) is the one storing
+    them one after another would give: each joins the threads of the stored
+    messages and of those before it in ``news``.
+    """
+    plan = await plan_threads(session, owner_id, folder_id, [_arrival(new) for new in news])
+    await make_threads(session, owner_id, plan)
+    for new, thread_id in zip(news, plan.thread_ids, strict=True):
+        new.thread_id = thread_id
+    deltas = CounterDeltas()
+    ids = await store_messages(session, owner_id, folder_id, news, deltas=deltas, domain=domain)
+    entries: list[ChangeEntry] = []
+    for message_id, join in zip(ids, plan.joins, strict=True):
+        entries.append(ChangeEntry(ChangeKind.CREATED, message_id, folder_id))
+        entries.extend(ChangeEntry(ChangeKind.UPDATED, mid, fid) for mid, fid in join.joined_ids(ids))
+    await touch_threads(session, plan.touched)
     folders = await deltas.apply(session)
     await record_changes(
         session, owner_id, entries + [ChangeEntry(ChangeKind.FOLDER_UPDATED, folder_id=f) for f in folders]
     )
+    return ids
 
 
 async def _write(db: Database, owner_id: int, folder_id: int, items: list[_Item], domain: str) -> None:
@@ -195,12 +193,13 @@ async def _write(db: Database, owner_id: int, folder_id: int, items: list[_Item]
 
     async def unit(session: AsyncSession) -> None:
         await lock_owners(session, [owner_id])
+        # Made in each attempt: store_batch settles their threads, and a retried unit keeps nothing.
+        news = [
+            new_message_of(item.parsed, stored.raw_sha256, stored.attachments, was_read=item.parsed.seen)
+            for item, stored in zip(items, files, strict=True)
+        ]
         await _put_blobs(session, blobs)
-        deltas, entries, touched = CounterDeltas(), list[ChangeEntry](), set[str]()
-        for item, stored in zip(items, files, strict=True):
-            new = new_message_of(item.parsed, stored.raw_sha256, stored.attachments, was_read=item.parsed.seen)
-            await _store(session, owner_id, folder_id, new, deltas, entries, touched, domain)
-        await _finish(session, owner_id, deltas, entries, touched)
+        await store_batch(session, owner_id, folder_id, news, domain)
 
     await run_write(db, unit)
 
@@ -247,6 +246,17 @@ async def target_folder(db: Database, owner_id: int, folder_id: str | int | None
         return folder.id
 
 
+def parse_all(raws: list[bytes]) -> list[ParsedMessage | str]:
+    """Each message parsed, or why it cannot be (run in a worker process when the import has a pool)."""
+    out: list[ParsedMessage | str] = []
+    for data in raws:
+        try:
+            out.append(parse_message(data))
+        except ParseError as exc:
+            out.append(str(exc))
+    return out
+
+
 async def import_messages(
     db: Database,
     owner: Viewer | int,
@@ -257,39 +267,61 @@ async def import_messages(
     progress: Progress | None = None,
     batch_messages: int = BATCH_MESSAGES,
     batch_bytes: int = BATCH_BYTES,
+    parse_pool: Executor | None = None,
 ) -> ImportOutcome:
-    """Import the mbox (or single .eml) in ``source`` into ``folder_id`` or the owner's Inbox."""
+    """Import the mbox (or single .eml) in ``source`` into ``folder_id`` or the owner's Inbox.
+
+    With ``parse_pool`` (a process pool), a batch is parsed there while the one
+    before it is stored: parsing and storing use two cores.
+    """
     owner_id = owner.user_id if isinstance(owner, Viewer) else int(owner)
     target = await target_folder(db, owner_id, folder_id)
     outcome = ImportOutcome()
     reader = MboxReader(source, max_message_bytes=MAX_MESSAGE_BYTES)
-    batch: list[_Item] = []
-    held = 0
+    storing: asyncio.Task[None] | None = None
 
-    async def flush() -> None:
-        nonlocal batch, held
+    async def store(raws: list[tuple[int, bytes]], parsed: list[ParsedMessage | str], bytes_read: int) -> None:
+        batch = []
+        for (number, data), message in zip(raws, parsed, strict=True):
+            if isinstance(message, str):
+                outcome.fail(number, message)
+            else:
+                batch.append(_Item(number, data, message))
         batch = await _skip_duplicates(db, owner_id, target, batch, outcome)
         await _write_batch(db, owner_id, target, batch, domain, outcome)
-        batch, held = [], 0
         if progress is not None:
-            result = progress(outcome, reader.bytes_read)
+            result = progress(outcome, bytes_read)
             if inspect.isawaitable(result):
                 await result
 
-    for message in reader:
-        if message.too_large:
-            outcome.fail(message.number, f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
-            continue
-        try:
-            parsed = parse_message(message.data)
-        except ParseError as exc:
-            outcome.fail(message.number, str(exc))
-            continue
-        batch.append(_Item(message.number, message.data, parsed))
-        held += len(message.data)
-        if len(batch) >= batch_messages or held >= batch_bytes:
-            await flush()
-    await flush()
+    async def hand_over(raws: list[tuple[int, bytes]]) -> None:
+        nonlocal storing
+        if parse_pool is None:
+            await store(raws, parse_all([data for _, data in raws]), reader.bytes_read)
+            return
+        bytes_read = reader.bytes_read
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(parse_pool, parse_all, [data for _, data in raws])
+        if storing is not None:
+            await storing
+        storing = asyncio.create_task(store(raws, parsed, bytes_read))
+
+    raws: list[tuple[int, bytes]] = []
+    held = 0
+    try:
+        for message in reader:
+            if message.too_large:
+                outcome.fail(message.number, f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
+                continue
+            raws.append((message.number, message.data))
+            held += len(message.data)
+            if len(raws) >= batch_messages or held >= batch_bytes:
+                await hand_over(raws)
+                raws, held = [], 0
+        await hand_over(raws)
+    finally:
+        if storing is not None:
+            await storing
     outcome.errors.sort()
     return outcome
 
@@ -343,10 +375,8 @@ async def deliver_incoming(db: Database, recipients: Iterable[str], raw: bytes, 
             if held:
                 delivery.duplicates[email] = next(iter(held.values()))
                 continue
-            deltas, entries, touched = CounterDeltas(), list[ChangeEntry](), set[str]()
             new = new_message_of(parsed, stored.raw_sha256, list(stored.attachments), was_read=False)
-            delivery.stored[email] = await _store(session, user.id, inbox.id, new, deltas, entries, touched, domain)
-            await _finish(session, user.id, deltas, entries, touched)
+            [delivery.stored[email]] = await store_batch(session, user.id, inbox.id, [new], domain)
         return delivery
 
     return await run_write(db, unit)
@@ -392,7 +422,13 @@ async def import_mbox_file(
     """For the CLI: import the mbox or .eml at ``path`` into ``login``'s folder (by name or role) or Inbox."""
     user_id, folder_id = await import_target(db, login, folder_name)
     source = await asyncio.to_thread(Path(path).open, "rb")
+    # A second core parses while this process stores (spawned: forking a process with threads is unsafe).
+    pool = None
+    if (os.cpu_count() or 1) > 1:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        return await import_messages(db, user_id, source, folder_id, domain, progress=progress)
+        return await import_messages(db, user_id, source, folder_id, domain, progress=progress, parse_pool=pool)
     finally:
         source.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)

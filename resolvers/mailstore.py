@@ -1,20 +1,22 @@
 """Putting a message into a mailbox: the one path every arrival takes.
 
 Demo data, internal delivery, SMTP in and imports all come through
-``store_message``, so counters, the search index and the change log move in
+``store_message`` (or ``store_messages`` for a batch), so counters, the search index and the change log move in
 the same transaction as the message itself.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import dialect_name
 from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
@@ -25,7 +27,7 @@ from resolvers.errors import not_found
 from resolvers.formats.parts import AttachmentPart
 from resolvers.invitations import apply_reply, invite_of, is_calendar
 from resolvers.locking import lock_owners
-from resolvers.search import index_message
+from resolvers.search import SearchDocument, index_messages
 
 
 @dataclass(slots=True)
@@ -144,43 +146,61 @@ async def collect_contacts(session: AsyncSession, owner_id: int, new: NewMessage
         await collect(session, owner_id, received=[(new.sender.name, new.sender.address)], when=when)
 
 
-async def store_message(
-    session: AsyncSession,
-    owner_id: int,
-    folder_id: int,
-    new: NewMessage,
-    *,
-    deltas: CounterDeltas | None = None,
-    domain: str = "mailgate.local",
-) -> int:
-    """Insert ``new`` into ``folder_id`` of ``owner_id``; returns the message id.
+@dataclass(slots=True)
+class _Arrival:
+    """What is settled about one message before its row is written: conversation and invitation."""
 
-    With ``deltas`` the caller applies counters and logs changes itself (bulk
-    arrivals); without, both happen here.
+    message_id_header: str
+    conversation_id: int
+    invite: dict[str, Any] | None
+    invite_status: str
+
+
+async def _arrivals(session: AsyncSession, owner_id: int, news: Sequence[NewMessage], domain: str) -> list[_Arrival]:
+    """Each message's conversation and invitation, in order.
+
+    A message answering one earlier in the same batch joins that one's conversation here,
+    since the earlier one is not in the table yet (the same holds for one MailThread).
     """
-    await lock_owners(session, [owner_id])
+    out: list[_Arrival] = []
+    by_header: dict[str, int] = {}
+    by_thread: dict[str, int] = {}
     now = utcnow()
-    message_id_header = new.message_id_header or new_message_id(domain)
-    # Not written back to ``new``: callers store one NewMessage for several owners.
-    conversation_id = new.conversation_id
-    if conversation_id is None:
-        conversation_id = await assign_conversation(
-            session,
-            owner_id,
-            subject=new.subject,
-            date=new.date or now,
-            message_id=message_id_header,
-            in_reply_to=new.in_reply_to,
-            references=new.references,
-            thread_id=new.thread_id,
-        )
-    calendar = next((a.blob_sha256 for a in new.attachments if is_calendar(a.mime_type, a.file_name)), None)
-    invite, invite_status = await invite_of(session, owner_id, new.invite, calendar, new.event_invite_status)
-    row = {
+    for new in news:
+        header = new.message_id_header or new_message_id(domain)
+        conversation_id = new.conversation_id
+        if conversation_id is None:
+            earlier = [r for r in (new.in_reply_to, *reversed(new.references)) if r and r in by_header]
+            if earlier:
+                conversation_id = by_header[earlier[0]]
+            elif new.thread_id is not None and new.thread_id in by_thread:
+                conversation_id = by_thread[new.thread_id]
+            else:
+                conversation_id = await assign_conversation(
+                    session,
+                    owner_id,
+                    subject=new.subject,
+                    date=new.date or now,
+                    message_id=header,
+                    in_reply_to=new.in_reply_to,
+                    references=new.references,
+                    thread_id=new.thread_id,
+                )
+        by_header[header] = conversation_id
+        if new.thread_id is not None:
+            by_thread[new.thread_id] = conversation_id
+        calendar = next((a.blob_sha256 for a in new.attachments if is_calendar(a.mime_type, a.file_name)), None)
+        invite, status = await invite_of(session, owner_id, new.invite, calendar, new.event_invite_status)
+        out.append(_Arrival(header, conversation_id, invite, status))
+    return out
+
+
+def _message_row(owner_id: int, folder_id: int, new: NewMessage, arrival: _Arrival, now: datetime) -> dict[str, Any]:
+    return {
         "owner_id": owner_id,
         "folder_id": folder_id,
         "thread_id": new.thread_id,
-        "conversation_id": conversation_id,
+        "conversation_id": arrival.conversation_id,
         "kind": new.kind,
         **header_columns(new),
         "date": new.date or now,
@@ -198,54 +218,116 @@ async def store_message(
         "read_receipt_requested": new.read_receipt_requested,
         "has_attachments": any(not a.is_inline for a in new.attachments),
         "size": new.size,
-        "message_id_header": message_id_header,
+        "message_id_header": arrival.message_id_header,
         "in_reply_to": new.in_reply_to,
         "references": list(new.references),
         "external_id": new.external_id,
-        "event_invite_status": invite_status,
+        "event_invite_status": arrival.invite_status,
         "delivery_status": new.delivery_status,
         "delivery_errors": [],
         "tracking_values": list(new.tracking_values),
         "raw_sha256": new.raw_sha256,
         "author_id": new.author_id,
-        "invite": invite,
-        "invite_uid": invite["uid"] if invite else None,
+        "invite": arrival.invite,
+        "invite_uid": arrival.invite["uid"] if arrival.invite else None,
     }
+
+
+async def _insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert message rows in one statement; their ids, in the order of ``rows``."""
     messages = table_of(Message)
-    message_id = int((await session.execute(insert(messages).values(row).returning(messages.c.id))).scalar_one())
+    if len(rows) > 1 and dialect_name(session) == "sqlite":
+        # SQLite does not promise RETURNING order, so SQLAlchemy would insert row by row.
+        # Writes hold the database lock (BEGIN IMMEDIATE) and ``messages`` has no
+        # AUTOINCREMENT: the ids SQLite would pick are max(id) + 1, + 2, ... in order.
+        last = (await session.execute(select(func.max(messages.c.id)))).scalar_one() or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        await session.execute(insert(messages), [{**row, "id": mid} for row, mid in zip(rows, ids, strict=True)])
+        return ids
+    # sort_by_parameter_order: ids come back in the order of ``rows`` (PostgreSQL keeps it in one statement).
+    result = await session.execute(insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows)
+    return [int(r[0]) for r in result]
+
+
+async def store_messages(
+    session: AsyncSession,
+    owner_id: int,
+    folder_id: int,
+    news: Sequence[NewMessage],
+    *,
+    deltas: CounterDeltas,
+    domain: str = "mailgate.local",
+) -> list[int]:
+    """Insert ``news`` into ``folder_id`` of ``owner_id``, in order; returns their ids in that order.
+
+    Messages, bodies, attachments, labels and search documents are one (multi-row)
+    statement each, whatever the batch's size; conversations, invitations and the
+    address book still take a few statements per message. Counters go to ``deltas``;
+    the caller applies them and logs the changes.
+    """
+    if not news:
+        return []
+    await lock_owners(session, [owner_id])
+    now = utcnow()
+    arrivals = await _arrivals(session, owner_id, news, domain)
+    rows = [_message_row(owner_id, folder_id, new, a, now) for new, a in zip(news, arrivals, strict=True)]
+    ids = await _insert_messages(session, rows)
     await session.execute(
-        insert(table_of(MessageBody)).values(message_id=message_id, body=new.body, html_body=new.html_body)
+        insert(table_of(MessageBody)),
+        [{"message_id": mid, "body": new.body, "html_body": new.html_body} for mid, new in zip(ids, news, strict=True)],
     )
-    if new.attachments:
-        await session.execute(
-            insert(table_of(Attachment)),
-            [
-                {
-                    "owner_id": owner_id,
-                    "message_id": message_id,
-                    "blob_sha256": a.blob_sha256,
-                    "file_name": a.file_name,
-                    "mime_type": a.mime_type,
-                    "size": a.size,
-                    "content_id": a.content_id,
-                    "is_inline": a.is_inline,
-                    "created_at": now,
-                }
-                for a in new.attachments
-            ],
-        )
-    if new.label_ids:
-        await session.execute(
-            insert(table_of(MessageLabel)),
-            [{"message_id": message_id, "label_id": lid} for lid in new.label_ids],
-        )
-    await index_message(session, message_id, subject=new.subject, body=new.body, people=people_of(new))
-    await collect_contacts(session, owner_id, new, row["date"])
-    if invite is not None and invite["method"] == "REPLY":
-        await apply_reply(session, owner_id, message_id, invite)
+    attachments = [
+        {
+            "owner_id": owner_id,
+            "message_id": mid,
+            "blob_sha256": a.blob_sha256,
+            "file_name": a.file_name,
+            "mime_type": a.mime_type,
+            "size": a.size,
+            "content_id": a.content_id,
+            "is_inline": a.is_inline,
+            "created_at": now,
+        }
+        for mid, new in zip(ids, news, strict=True)
+        for a in new.attachments
+    ]
+    if attachments:
+        await session.execute(insert(table_of(Attachment)), attachments)
+    labels = [{"message_id": mid, "label_id": lid} for mid, new in zip(ids, news, strict=True) for lid in new.label_ids]
+    if labels:
+        await session.execute(insert(table_of(MessageLabel)), labels)
+    await index_messages(
+        session,
+        [
+            SearchDocument(mid, subject=new.subject, body=new.body, people=people_of(new))
+            for mid, new in zip(ids, news, strict=True)
+        ],
+    )
+    for mid, new, arrival, row in zip(ids, news, arrivals, rows, strict=True):
+        await collect_contacts(session, owner_id, new, row["date"])
+        if arrival.invite is not None and arrival.invite["method"] == "REPLY":
+            await apply_reply(session, owner_id, mid, arrival.invite)
+        deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)
+    return ids
+
+
+async def store_message(
+    session: AsyncSession,
+    owner_id: int,
+    folder_id: int,
+    new: NewMessage,
+    *,
+    deltas: CounterDeltas | None = None,
+    domain: str = "mailgate.local",
+) -> int:
+    """Insert ``new`` into ``folder_id`` of ``owner_id``; returns the message id.
+
+    With ``deltas`` the caller applies counters and logs changes itself (bulk
+    arrivals); without, both happen here.
+    """
     own = deltas is None
     deltas = deltas or CounterDeltas()
-    deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)
+    [message_id] = await store_messages(session, owner_id, folder_id, [new], deltas=deltas, domain=domain)
     if own:
         folders = await deltas.apply(session)
         await record_changes(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, bindparam, literal_column, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +38,11 @@ _PG_WEIGHT = {SearchPart.SUBJECT: "A", SearchPart.BODY: "B", SearchPart.PEOPLE: 
 
 def _fold(value: str) -> str:
     """Casefolded, without combining marks: ``Ёлка`` and ``елка`` are one word."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    folded = value.casefold()
+    if folded.isascii():
+        # NFKD and NFC leave ASCII as it is, and it has no combining marks: skip the per-character pass.
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
@@ -56,17 +61,28 @@ def document(value: str) -> str:
     return " ".join(words(value))
 
 
-async def index_message(
-    session: AsyncSession, message_id: int, *, subject: str, body: str, people: Iterable[str]
-) -> None:
-    """Add (or replace) a message in the search index."""
-    subject_doc, body_doc = document(subject), document(body)
-    people_doc = document(" ".join(people))
+@dataclass(frozen=True, slots=True)
+class SearchDocument:
+    """The searchable parts of one message."""
+
+    message_id: int
+    subject: str
+    body: str
+    people: Iterable[str]
+
+
+async def index_messages(session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
+    """Add (or replace) messages in the search index: one statement per engine step, whatever their number."""
+    if not documents:
+        return
+    rows = [
+        {"id": d.message_id, "s": document(d.subject), "b": document(d.body), "p": document(" ".join(d.people))}
+        for d in documents
+    ]
     if dialect_name(session) == "sqlite":
-        await session.execute(text("DELETE FROM message_search WHERE rowid = :id"), {"id": message_id})
+        await session.execute(text("DELETE FROM message_search WHERE rowid = :id"), [{"id": r["id"]} for r in rows])
         await session.execute(
-            text("INSERT INTO message_search(rowid, subject, body, people) VALUES (:id, :s, :b, :p)"),
-            {"id": message_id, "s": subject_doc, "b": body_doc, "p": people_doc},
+            text("INSERT INTO message_search(rowid, subject, body, people) VALUES (:id, :s, :b, :p)"), rows
         )
         return
     await session.execute(
@@ -76,8 +92,15 @@ async def index_message(
             " || setweight(to_tsvector('simple', :p), 'C'))"
             " ON CONFLICT (message_id) DO UPDATE SET document = EXCLUDED.document"
         ),
-        {"id": message_id, "s": subject_doc, "b": body_doc, "p": people_doc},
+        rows,
     )
+
+
+async def index_message(
+    session: AsyncSession, message_id: int, *, subject: str, body: str, people: Iterable[str]
+) -> None:
+    """Add (or replace) a message in the search index."""
+    await index_messages(session, [SearchDocument(message_id, subject, body, people)])
 
 
 async def unindex_messages(session: AsyncSession, message_ids: list[int]) -> None:

@@ -60,9 +60,7 @@ class PeopleMutation:
         address = input.address
         rec = await run_write(
             info.context.db,
-            lambda session: contacts.save_contact(
-                session, viewer, name=input.name, address=address, notes=input.notes
-            ),
+            lambda session: contacts.save_contact(session, viewer, name=input.name, address=address, notes=input.notes),
         )
         return Contact.from_record(rec)
 

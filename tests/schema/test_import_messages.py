@@ -243,14 +243,14 @@ async def test_a_message_that_cannot_be_stored_fails_alone(db: Database, monkeyp
     from resolvers import mail_import
 
     user = await make_user(db, "user_test")
-    real = mail_import.store_message
+    real = mail_import.store_messages
 
-    async def picky(session: Any, owner_id: int, folder: int, new: Any, **kw: Any) -> int:
-        if new.message_id_header == "m4@example.com":
+    async def picky(session: Any, owner_id: int, folder: int, news: list[Any], **kw: Any) -> list[int]:
+        if any(new.message_id_header == "m4@example.com" for new in news):
             raise ValueError("refused")
-        return await real(session, owner_id, folder, new, **kw)
+        return await real(session, owner_id, folder, news, **kw)
 
-    monkeypatch.setattr(mail_import, "store_message", picky)
+    monkeypatch.setattr(mail_import, "store_messages", picky)
     outcome = await mail_import.import_messages(db, user.id, io.BytesIO(mf.mixed_mbox(12)), None, "x", batch_messages=5)
 
     assert (outcome.created, outcome.failed, outcome.errors) == (11, 1, [(4, "the message could not be stored")])

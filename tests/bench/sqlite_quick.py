@@ -1,8 +1,8 @@
-"""`make bench`: time the messages list page (50 with attachments) over the demo data on SQLite.
+"""`make bench BENCH_ARGS=--sqlite`: the messages list page (50 with attachments) over the demo data on SQLite.
 
-Not a test (pytest collects test_*.py only): timings depend on the machine, so
-they are printed here instead of asserted. Run with ``python -m tests.bench
-[--requests N]``.
+In process (ASGI, no network), no PostgreSQL needed. Not a test (pytest collects test_*.py
+only): timings depend on the machine, so they are printed here instead of asserted. Run
+alone with ``python -m tests.bench.sqlite_quick [--requests N]``.
 """
 
 from __future__ import annotations
@@ -85,11 +85,11 @@ async def bench(requests: int, warmup: int) -> None:
     print(f"  {1000 / statistics.mean(ms):.0f} requests/s in one process (in-process ASGI, no network)")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     asyncio.run(bench(args.requests, args.warmup))
 
 
