@@ -12,7 +12,7 @@ the contact, then heard from them, then how recently.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,6 +82,17 @@ async def address_of_owner(session: AsyncSession, owner_id: int) -> str:
     return known[owner_id]
 
 
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One message's people: (name, address) pairs the owner wrote to and received from, and when."""
+
+    when: datetime
+    written: Sequence[tuple[str | None, str]] = ()
+    received: Sequence[tuple[str | None, str]] = ()
+    #: The address the owner wrote from, when it was not their account's own (an identity).
+    own_address: str | None = None
+
+
 async def collect(
     session: AsyncSession,
     owner_id: int,
@@ -91,36 +102,48 @@ async def collect(
     when: datetime,
     own_address: str | None = None,
 ) -> None:
-    """Count a message in the owner's book: (name, address) pairs written to and received from.
+    """Count a message in the owner's book: (name, address) pairs written to and received from."""
+    await collect_many(session, owner_id, [Sighting(when, list(written), list(received), own_address)])
 
-    Two statements at most: an upsert of the contacts and an insert of their terms.
+
+async def collect_many(session: AsyncSession, owner_id: int, sightings: Sequence[Sighting]) -> None:
+    """Count messages in the owner's book, in order (a batch of arrivals).
+
+    Two statements at most, whatever the number of messages: an upsert of the
+    contacts and an insert of their terms.
     """
-    me = (own_address or await address_of_owner(session, owner_id)).lower()
+    account: str | None = None
     counts: dict[str, dict[str, Any]] = {}
-    for pairs, column in ((written, "times_written"), (received, "times_received")):
-        for name, address in pairs:
-            key = fold(address.strip())
-            if "@" not in key or key == fold(me):
-                continue
-            entry = counts.setdefault(
-                key,
-                {
-                    "owner_id": owner_id,
-                    "name": None,
-                    "address": address.strip()[:512],
-                    "name_key": "",
-                    "address_key": key[:512],
-                    "saved": False,
-                    "times_written": 0,
-                    "times_received": 0,
-                    "last_used_at": when,
-                    "created_at": when,
-                    "updated_at": when,
-                },
-            )
-            if name and not entry["name"]:
-                entry["name"], entry["name_key"] = name[:512], fold(name)[:512]
-            entry[column] += 1
+    for seen in sightings:
+        if seen.own_address is None and account is None:
+            account = await address_of_owner(session, owner_id)
+        me = fold((seen.own_address or account or "").lower())
+        when = seen.when
+        for pairs, column in ((seen.written, "times_written"), (seen.received, "times_received")):
+            for name, address in pairs:
+                key = fold(address.strip())
+                if "@" not in key or key == me:
+                    continue
+                entry = counts.setdefault(
+                    key,
+                    {
+                        "owner_id": owner_id,
+                        "name": None,
+                        "address": address.strip()[:512],
+                        "name_key": "",
+                        "address_key": key[:512],
+                        "saved": False,
+                        "times_written": 0,
+                        "times_received": 0,
+                        "last_used_at": when,
+                        "created_at": when,
+                        "updated_at": when,
+                    },
+                )
+                if name and not entry["name"]:
+                    entry["name"], entry["name_key"] = name[:512], fold(name)[:512]
+                entry[column] += 1
+                entry["last_used_at"] = max(entry["last_used_at"], when)
     if not counts:
         return
     insert = _insert(session)(C).values([counts[k] for k in sorted(counts)])

@@ -20,7 +20,7 @@ from db.engine import dialect_name
 from db.models import Attachment, ChangeKind, Folder, Message, MessageBody, MessageLabel, table_of
 from db.types import utcnow
 from resolvers.changelog import ChangeEntry, record_changes
-from resolvers.contacts import collect
+from resolvers.contacts import Sighting, collect_many
 from resolvers.conversation_assign import assign_conversation
 from resolvers.counters import CounterDeltas
 from resolvers.errors import not_found
@@ -135,15 +135,14 @@ def people_of(new: NewMessage) -> list[str]:
     return [new.sender.display(), *(a.display() for a in new.to + new.cc)]
 
 
-async def collect_contacts(session: AsyncSession, owner_id: int, new: NewMessage, when: datetime) -> None:
-    """The owner's address book counts the mail: recipients of what they sent, the sender of what they got."""
+def sighting_of(new: NewMessage, when: datetime) -> Sighting | None:
+    """What the owner's address book learns from ``new``: recipients of what they sent, the sender of what they got."""
     if new.kind != "EMAIL" or new.is_draft:
-        return
+        return None
     if new.was_sent:
         pairs = [(a.name, a.address) for a in new.to + new.cc + new.bcc]
-        await collect(session, owner_id, written=pairs, when=when, own_address=new.sender.address)
-    else:
-        await collect(session, owner_id, received=[(new.sender.name, new.sender.address)], when=when)
+        return Sighting(when, written=pairs, own_address=new.sender.address)
+    return Sighting(when, received=[(new.sender.name, new.sender.address)])
 
 
 @dataclass(slots=True)
@@ -303,8 +302,9 @@ async def store_messages(
             for mid, new in zip(ids, news, strict=True)
         ],
     )
-    for mid, new, arrival, row in zip(ids, news, arrivals, rows, strict=True):
-        await collect_contacts(session, owner_id, new, row["date"])
+    sightings = [sighting_of(new, row["date"]) for new, row in zip(news, rows, strict=True)]
+    await collect_many(session, owner_id, [s for s in sightings if s is not None])
+    for mid, new, arrival in zip(ids, news, arrivals, strict=True):
         if arrival.invite is not None and arrival.invite["method"] == "REPLY":
             await apply_reply(session, owner_id, mid, arrival.invite)
         deltas.add_message(folder_id, new.label_ids, unread=not new.was_read)
