@@ -144,4 +144,4 @@ async def test_serve_logs_its_addresses_relay_and_operations_as_json(tmp_path: P
     assert any("Uvicorn running on" in e["message"] and str(port) in e["message"] for e in entries)
     [operation] = [e for e in entries if e["logger"] == "mailgate.operations"]
     assert operation["operation_name"] == "Hello" and operation["request_id"] == "r-1"
-    assert operation["executor"] == "generic" and operation["level"] == "INFO"
+    assert operation["executor"] == "compiled" and operation["level"] == "INFO"  # a query: its compiled plan

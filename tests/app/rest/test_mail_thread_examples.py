@@ -13,6 +13,7 @@ import httpx
 
 from db.engine import Database
 from resolvers.import_jobs import wait_for_jobs
+from resolvers.services import Services
 from tests.app.rest import mail_thread_examples as ex
 from tests.schema.test_upload import upload
 from tests.utils.factories import make_user
@@ -47,7 +48,7 @@ def sheet(*rows: tuple[str, ...]) -> bytes:
     return out.getvalue().encode()
 
 
-async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncClient) -> None:
+async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncClient, services: Services) -> None:
     await make_user(db, "user_test", "Сизый Федор Петрович", "siz_test@devr7.ru")
     filip = await make_user(db, "filip_test", "Филиппов Филипп Филиппович", "filip_test@devr7.ru")
     me = await Client(http).login("user_test")
@@ -190,7 +191,7 @@ async def test_mail_thread_document_walkthrough(db: Database, http: httpx.AsyncC
         "/mail_threads/asyncimportdata2", params={"srfossfileid": staged["id"]}, headers={"Authorization": token}
     )
     assert job.status_code == 200 and job.json()["status"] in ("QUEUED", "RUNNING", "SUCCEEDED"), job.text
-    await wait_for_jobs()
+    await wait_for_jobs(services)
     names = [t["name"] for t in (await send(http, "POST", "/mail_threads/fetch_default", token, "{}")).json()]
     assert {"Импорт", "Фоновый"} <= set(names)
     printed = await http.get(f"/mail_threads/printdata/{key}", headers={"Authorization": token}, follow_redirects=True)
