@@ -14,6 +14,7 @@ retried as it is on a fresh one: :class:`ReadSession` does that once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +23,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import await_
+
+from db.units import connection_lost
 
 if TYPE_CHECKING:
     from db.engine import Database
@@ -46,23 +50,34 @@ def outside_request() -> contextvars.Context:
 
 
 class ReadSession(Session):
-    """A read session: a statement that fails on a dead connection is retried once.
+    """A read session: a statement that fails on a dead connection is retried on a fresh one.
 
     The session runs in autocommit, so nothing of a transaction is lost with the
     connection; only reads go through it, so running the statement again is safe.
     """
 
+    #: Tries of one statement: a fresh connection can meet the same fate while a server
+    #: restarts or an operator ends backends in rounds; past this the error stands.
+    ATTEMPTS = 4
+
     # Session.execute, scalar, scalars and get all run through _execute_internal.
     def _execute_internal(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super()._execute_internal(*args, **kwargs)
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-        # The pool has dropped the dead connection; rolling back the session lets go of it,
-        # and the next statement checks out a fresh one.
-        self.rollback()
-        return super()._execute_internal(*args, **kwargs)
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                return super()._execute_internal(*args, **kwargs)
+            except DBAPIError as exc:
+                if not connection_lost(exc) or attempt == self.ATTEMPTS:
+                    raise
+                if not exc.connection_invalidated:
+                    # asyncpg's "closed in the middle of operation" is not a disconnect to SQLAlchemy.
+                    with contextlib.suppress(Exception):
+                        self.connection().invalidate()
+            # The pool has dropped the dead connection; rolling back the session lets go of it,
+            # and the next statement checks out a fresh one, after a short wait (0.1, 0.2, 0.4 s)
+            # so that one burst of failures does not use up every try.
+            self.rollback()
+            await_(asyncio.sleep(0.05 * 2**attempt))
+        raise AssertionError("unreachable")
 
 
 class ReadScope:

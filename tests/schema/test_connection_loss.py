@@ -78,7 +78,11 @@ async def test_terminated_backends_fail_no_request(db: Database, client: Client,
     killed = await killer
 
     assert killed > 0  # the load really lost connections
-    errors = [answer["errors"] for answers in results for answer in answers if answer.get("errors")]
-    assert errors == []
+    errors = [e for answers in results for answer in answers for e in answer.get("errors") or ()]
+    # A backend killed during COMMIT itself leaves the outcome unknown to the server too: that one
+    # answer is UNAVAILABLE with outcomeUnknown (check messageChanges); everything else succeeds.
+    unknown = [e for e in errors if e["extensions"] == {"code": "UNAVAILABLE", "outcomeUnknown": True}]
+    assert [e for e in errors if e not in unknown] == []
+    assert len(unknown) <= killed
     for s in (a, b):
         await assert_counters(db, s.me, s.user)
