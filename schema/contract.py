@@ -18,10 +18,17 @@ from graphql import (
 HERE = Path(__file__).parent
 CONTRACT = HERE / "contract.graphql"
 PENDING = HERE / "contract_pending.txt"
+#: What mailgate serves beyond the contract, in SDL: additions only.
+ADDITIONS = HERE / "additions.graphql"
+
+
+def described_sdl() -> str:
+    """The contract and mailgate's additions to it: what the served schema must match."""
+    return CONTRACT.read_text() + "\n" + ADDITIONS.read_text()
 
 
 def contract_schema() -> GraphQLSchema:
-    return build_ast_schema(parse(CONTRACT.read_text()))
+    return build_ast_schema(parse(described_sdl()))
 
 
 def served_schema(sdl: str) -> GraphQLSchema:
@@ -39,7 +46,7 @@ def pending_fields() -> list[str]:
 
 def contract_without(pending: list[str]) -> GraphQLSchema:
     """The contract less the pending fields and every type only they reach."""
-    document = parse(CONTRACT.read_text())
+    document = parse(described_sdl())
     wanted = set(pending)
     definitions = []
     for node in document.definitions:
