@@ -10,15 +10,7 @@ terminated while writes go on, it reconnects and nothing is missing.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +18,14 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.events import LISTENER_APPLICATION_NAME
-from db.engine import Database, async_url
+from db.engine import Database
 from db.models import Change, table_of
 from resolvers.changelog import current_modseq
 from resolvers.events import EVENT_KINDS
-from tests.utils.databases import postgres_admin_url, postgres_required
 from tests.utils.factories import deliver, make_user
+from tests.utils.process_pair import Server, admin, e2e_database, two_servers
 from tests.utils.ws import MAILBOX_EVENTS, GraphQLSocket, server_socket
 
 pytestmark = pytest.mark.slow
@@ -44,104 +35,14 @@ MESSAGES = 10
 TOGGLE = "mutation($ids: [ID!]!, $on: Boolean!) { markAsImportant(ids: $ids, important: $on) { count } }"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/graphql"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-def start_server(url: str, tmp: Path, name: str) -> Server:
-    port = free_port()
-    log = tmp / f"{name}.log"
-    env = {
-        **os.environ,
-        "MAILGATE_DATABASE_URL": url,
-        "MAILGATE_MIGRATE_ON_START": "1",
-        "MAILGATE_SECRET_KEY": "e2e-secret-key",
-        "MAILGATE_VAR_DIR": str(tmp / name),
-        "MAILGATE_PORT": str(port),
-        "MAILGATE_DEMO_DATA": "0",
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(process, port, log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{name} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        with suppress(httpx.HTTPError):
-            if httpx.get(f"{server.http}/health", timeout=1).status_code == 200:
-                return server
-        time.sleep(0.1)
-    server.stop()
-    pytest.fail(f"{name} did not answer /health in 30s:\n{log.read_text()[-4000:]}")
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(async_url(postgres_admin_url()), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    name = f"mailgate_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        asyncio.run(asyncio.wait_for(_admin(f'CREATE DATABASE "{name}"'), 10))
-    except Exception as exc:
-        message = f"PostgreSQL at {postgres_admin_url()} did not answer ({exc}); e2e events test skipped"
-        if postgres_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    yield make_url(async_url(postgres_admin_url())).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(asyncio.wait_for(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'), 20))
+    yield from e2e_database("mailgate_e2e", "e2e events test")
 
 
 @pytest.fixture(scope="module")
 def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
-    tmp = tmp_path_factory.mktemp("e2e-events")
-    first = start_server(database_url, tmp, "process1")  # migrates the fresh database
-    try:
-        second = start_server(database_url, tmp, "process2")
-    except BaseException:
-        first.stop()
-        raise
-    try:
-        yield first, second
-    finally:
-        second.stop()
-        first.stop()
+    yield from two_servers(database_url, tmp_path_factory.mktemp("e2e-events"))
 
 
 @pytest.fixture
@@ -272,7 +173,7 @@ async def test_events_cross_processes_in_order_and_survive_disconnects(
             # 4. Strictly: changes committed while process 1 has no listener at all are only in the log;
             #    once the listener is back it tells the subscriber to re-read them.
             name = make_url(db.url).database
-            await _admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            await admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
             try:
                 for pid in pids:
                     async with db.read() as session:
@@ -283,7 +184,7 @@ async def test_events_cross_processes_in_order_and_survive_disconnects(
                 await writer.toggle(2)  # process 2 notifies; nobody in process 1 hears it
                 assert await listener_pids(db, first.process.pid) == []
             finally:
-                await _admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+                await admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
             resynced = await ws.events(op, 20)
             assert seen(resynced) == await logged(db, me.id, last)
         finally:

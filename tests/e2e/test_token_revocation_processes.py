@@ -9,9 +9,6 @@ with the token is refused.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,14 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import update
-from sqlalchemy.engine import make_url
 
-from db.engine import Database, async_url
+from db.engine import Database
 from db.models import AuthToken, table_of
 from db.types import utcnow
-from tests.e2e.test_events_processes import Server, _admin, start_server
-from tests.utils.databases import postgres_admin_url, postgres_required
 from tests.utils.factories import make_user
+from tests.utils.process_pair import Server, e2e_database, two_servers
 
 pytestmark = pytest.mark.slow
 
@@ -39,16 +34,7 @@ CACHE_SECONDS = "120"
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    name = f"mailgate_e2e_tokens_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        asyncio.run(asyncio.wait_for(_admin(f'CREATE DATABASE "{name}"'), 10))
-    except Exception as exc:
-        message = f"PostgreSQL at {postgres_admin_url()} did not answer ({exc}); e2e revocation test skipped"
-        if postgres_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    yield make_url(async_url(postgres_admin_url())).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(asyncio.wait_for(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'), 20))
+    yield from e2e_database("mailgate_e2e_tokens", "e2e revocation test")
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +42,12 @@ def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     tmp: Path = tmp_path_factory.mktemp("e2e-tokens")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MAILGATE_TOKEN_CACHE_SECONDS", CACHE_SECONDS)
-        first = start_server(database_url, tmp, "process1")  # migrates the fresh database
-        try:
-            second = start_server(database_url, tmp, "process2")
-        except BaseException:
-            first.stop()
-            raise
+        pair = two_servers(database_url, tmp)
+        started = next(pair)  # the processes take the environment as it is now
     try:
-        yield first, second
+        yield started
     finally:
-        second.stop()
-        first.stop()
+        pair.close()
 
 
 @pytest.fixture
