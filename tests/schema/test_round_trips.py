@@ -55,8 +55,9 @@ def database_url(backend: str, tmp_path: Path, sqlite_template: SqliteTemplate, 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Production's token cache: a warm token signs in without a round trip."""
-    return settings.model_copy(update={"token_cache_seconds": 5.0})
+    """A token cache, as in production: a warm token signs in without a round trip. Longer than
+    production's 5 s so that a slow machine (coverage, both executors) cannot expire it mid-test."""
+    return settings.model_copy(update={"token_cache_seconds": 120.0})
 
 
 @pytest.fixture
