@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -77,6 +78,12 @@ NEWEST_FIRST = MessageOrder(field=MessageOrderField.DATE, direction=OrderDirecti
 OLDEST_FIRST = MessageOrder(field=MessageOrderField.DATE, direction=OrderDirection.ASC)
 
 
+IDENTITY_DESCRIPTION = (
+    "Send as this identity (From, Reply-To, Bcc, signature put in once); absent: the\n"
+    "draft's identity, else the default identity, else the user's own address."
+)
+
+
 @strawberry.input
 class SendMessageInput:
     draft_id: strawberry.ID | None = strawberry.field(
@@ -108,31 +115,16 @@ class SendMessageInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key returns the first result and sends nothing again."
     )
-    identity_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="Send as this identity (From, Reply-To, Bcc, signature put in once); absent: the\n"
-        "draft's identity, else the default identity, else the user's own address.",
-    )
+    identity_id: strawberry.ID | None = strawberry.field(default=None, description=IDENTITY_DESCRIPTION)
 
     def to_compose(self) -> Compose:
         """The request in resolver terms."""
-        return Compose(
-            draft_id=_id(self.draft_id),
-            subject=self.subject,
-            body=self.body,
-            html_body=self.html_body,
-            to=self.to,
-            cc=self.cc,
-            bcc=self.bcc,
-            reply_to=self.reply_to,
-            attachment_ids=_ids(self.attachment_ids),
-            in_reply_to_id=_id(self.in_reply_to_id),
-            forward_of_id=_id(self.forward_of_id),
-            important=self.important,
+        return _compose(
+            self,
+            self.draft_id,
             request_read_receipt=self.request_read_receipt,
             request_return_receipt=self.request_return_receipt,
             idempotency_key=self.idempotency_key,
-            identity_id=_id(self.identity_id),
         )
 
 
@@ -150,29 +142,31 @@ class DraftInput:
     in_reply_to_id: strawberry.ID | None = None
     forward_of_id: strawberry.ID | None = None
     important: bool | None = None
-    identity_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="Send as this identity (From, Reply-To, Bcc, signature put in once); absent: the\n"
-        "draft's identity, else the default identity, else the user's own address.",
-    )
+    identity_id: strawberry.ID | None = strawberry.field(default=None, description=IDENTITY_DESCRIPTION)
 
     def to_compose(self) -> Compose:
         """The request in resolver terms (a draft has no receipts or idempotency key to ask for)."""
-        return Compose(
-            draft_id=_id(self.id),
-            subject=self.subject,
-            body=self.body,
-            html_body=self.html_body,
-            to=self.to,
-            cc=self.cc,
-            bcc=self.bcc,
-            reply_to=self.reply_to,
-            attachment_ids=_ids(self.attachment_ids),
-            in_reply_to_id=_id(self.in_reply_to_id),
-            forward_of_id=_id(self.forward_of_id),
-            important=self.important,
-            identity_id=_id(self.identity_id),
-        )
+        return _compose(self, self.id)
+
+
+def _compose(source: SendMessageInput | DraftInput, draft_id: strawberry.ID | None, **only_sends: Any) -> Compose:
+    """The fields a send and a draft share, converted once; ``only_sends`` are a send's own."""
+    return Compose(
+        draft_id=_id(draft_id),
+        subject=source.subject,
+        body=source.body,
+        html_body=source.html_body,
+        to=source.to,
+        cc=source.cc,
+        bcc=source.bcc,
+        reply_to=source.reply_to,
+        attachment_ids=_ids(source.attachment_ids),
+        in_reply_to_id=_id(source.in_reply_to_id),
+        forward_of_id=_id(source.forward_of_id),
+        important=source.important,
+        identity_id=_id(source.identity_id),
+        **only_sends,
+    )
 
 
 @strawberry.input
